@@ -1,0 +1,21 @@
+/**
+ * `prover`: the operator's command line. Each command lives in lib/cli/<command>.ts and registers itself;
+ * errors are printed as "what and why" (no stack) with a non-zero exit.
+ */
+import { Command } from 'commander';
+import { describeError } from '../lib/errors.ts';
+import { register as registerPlan } from '../lib/cli/plan.ts';
+
+const program = new Command('prover')
+  .description('Prove Aztec rollup blocks on AWS, serverless (and locally on the devnet).')
+  .showHelpAfterError()
+  .configureOutput({ outputError: (str, write) => write(str) });
+
+registerPlan(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  console.error(`error: ${describeError(err)}`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,78 @@
+/**
+ * How each Aztec circuit is proven: resource class, size and bb flags. Aztec-specific data lives here only.
+ *
+ * Flags: `@aztec/bb-prover` 4.1.2 src/bb/execute.ts (`getArgs`, `generateProof`) and src/honk.ts: every rollup
+ * circuit is `ultra_rollup_honk` (poseidon2 + IPA accumulation), parity is plain `ultra_honk` (poseidon2), the
+ * root is `ultra_keccak_honk` (verified on L1); all are proven with `--disable_zk`. The AVM is `bb avm_prove`.
+ * Sizes (log2 gates): ARCHITECTURE §3; they decide the CRS the prover image carries (2^24 for the root).
+ * Names: `ServerCircuitName` in `@aztec/stdlib` src/stats/stats.ts.
+ */
+import type { CircuitSpec, ResourceClass } from '../../proving/profile.ts';
+import { AZTEC_JOB_TYPES, type AztecJobType } from './job-types.ts';
+
+/** c7a sizes with ~8 GiB of each instance left to the OS and ECS agent; Aztec recommends 64 vCPU / 128 GB agents. */
+export const aztecResourceClasses = {
+  /** The AVM: Aztec's heaviest prover. c7a.16xlarge. */
+  avm: { name: 'avm', vcpus: 64, memoryMiB: 122_880, timeoutSeconds: 3600 },
+  /** 2^23–2^24 circuits (root, checkpoint roots, public base). c7a.16xlarge. */
+  large: { name: 'large', vcpus: 64, memoryMiB: 122_880, timeoutSeconds: 3600 },
+  /** 2^22 circuits (private base, first block roots, parity, chonk verifier). c7a.8xlarge. */
+  medium: { name: 'medium', vcpus: 32, memoryMiB: 61_440, timeoutSeconds: 2400 },
+  /** 2^21 circuits (merges, non-first block roots, padding). c7a.4xlarge. */
+  small: { name: 'small', vcpus: 16, memoryMiB: 30_720, timeoutSeconds: 1800 },
+} as const satisfies Record<string, ResourceClass>;
+export type AztecResourceClass = keyof typeof aztecResourceClasses;
+
+export interface AztecCircuitSpec extends CircuitSpec {
+  /** Aztec's circuit name (`ServerCircuitName`), as in noir-protocol-circuits and bb-prover logs. */
+  readonly circuitName: string;
+  /** bb subcommand: `prove` for Honk circuits, `avm_prove` for the AVM. */
+  readonly bbCommand: 'prove' | 'avm_prove';
+}
+
+const COMMON = ['--scheme', 'ultra_honk', '--disable_zk'] as const;
+const FLAGS = {
+  rollup: [...COMMON, '--oracle_hash', 'poseidon2', '--ipa_accumulation'],
+  parity: [...COMMON, '--oracle_hash', 'poseidon2'],
+  l1: [...COMMON, '--oracle_hash', 'keccak'],
+} as const;
+
+type Row = readonly [
+  circuitName: string,
+  resourceClass: AztecResourceClass,
+  log2Size: number,
+  flags: keyof typeof FLAGS | 'avm',
+];
+
+const TABLE: Readonly<Record<AztecJobType, Row>> = {
+  // AVM size: estimate (the AVM trace ceiling); it does not use the Honk CRS sizing of the others.
+  PUBLIC_VM: ['avm-circuit', 'avm', 21, 'avm'],
+  PUBLIC_CHONK_VERIFIER: ['chonk-verifier-public', 'medium', 22, 'rollup'],
+  PRIVATE_TX_BASE_ROLLUP: ['rollup-tx-base-private', 'medium', 22, 'rollup'],
+  PUBLIC_TX_BASE_ROLLUP: ['rollup-tx-base-public', 'large', 23, 'rollup'],
+  TX_MERGE_ROLLUP: ['rollup-tx-merge', 'small', 21, 'rollup'],
+  BLOCK_ROOT_FIRST_ROLLUP: ['rollup-block-root-first', 'medium', 22, 'rollup'],
+  BLOCK_ROOT_SINGLE_TX_FIRST_ROLLUP: ['rollup-block-root-first-single-tx', 'medium', 22, 'rollup'],
+  BLOCK_ROOT_EMPTY_TX_FIRST_ROLLUP: ['rollup-block-root-first-empty-tx', 'medium', 22, 'rollup'],
+  BLOCK_ROOT_ROLLUP: ['rollup-block-root', 'small', 21, 'rollup'],
+  BLOCK_ROOT_SINGLE_TX_ROLLUP: ['rollup-block-root-single-tx', 'small', 21, 'rollup'],
+  BLOCK_MERGE_ROLLUP: ['rollup-block-merge', 'small', 21, 'rollup'],
+  CHECKPOINT_ROOT_ROLLUP: ['rollup-checkpoint-root', 'large', 23, 'rollup'],
+  CHECKPOINT_ROOT_SINGLE_BLOCK_ROLLUP: ['rollup-checkpoint-root-single-block', 'large', 23, 'rollup'],
+  CHECKPOINT_PADDING_ROLLUP: ['rollup-checkpoint-padding', 'small', 21, 'rollup'],
+  CHECKPOINT_MERGE_ROLLUP: ['rollup-checkpoint-merge', 'small', 21, 'rollup'],
+  ROOT_ROLLUP: ['rollup-root', 'large', 24, 'l1'],
+  PARITY_BASE: ['parity-base', 'medium', 22, 'parity'],
+  PARITY_ROOT: ['parity-root', 'medium', 22, 'parity'],
+};
+
+function toSpec(type: AztecJobType): AztecCircuitSpec {
+  const [circuitName, resourceClass, log2Size, flags] = TABLE[type];
+  return flags === 'avm'
+    ? { type, circuitName, resourceClass, log2Size, bbCommand: 'avm_prove', bbFlags: [] }
+    : { type, circuitName, resourceClass, log2Size, bbCommand: 'prove', bbFlags: FLAGS[flags] };
+}
+
+export const aztecCircuits: Readonly<Record<AztecJobType, AztecCircuitSpec>> = Object.fromEntries(
+  AZTEC_JOB_TYPES.map((type) => [type, toSpec(type)]),
+) as Record<AztecJobType, AztecCircuitSpec>;

@@ -1,0 +1,37 @@
+/**
+ * Devnet tree rules: per tx TUBE → BASE; per block the bases merge up Aztec's unbalanced tree into a
+ * BLOCK_ROOT (N=1: over the single base; N≥2: N−2 MERGE + BLOCK_ROOT over two); block roots merge the same
+ * way into ROOT (B=1: over the single block root; B≥2: B−2 BLOCK_MERGE + ROOT over two). One block per
+ * checkpoint, so `BlockShape.checkpoint` is ignored.
+ */
+import { JobGraphBuilder, type NewJob } from '../../proving/graph.ts';
+import { rootChildren, type MergeFactory } from '../../proving/planner.ts';
+import type { BlockShape, JobGraph } from '../../proving/profile.ts';
+import { validateRange } from '../../proving/range.ts';
+import { DEVNET_TX_KINDS, type DevnetJobType } from './circuits-table.ts';
+
+export const DEVNET_PROFILE_NAME = 'devnet';
+
+export function planDevnetRange(blocks: readonly BlockShape[]): JobGraph {
+  validateRange({ name: DEVNET_PROFILE_NAME, txKinds: DEVNET_TX_KINDS }, blocks, { allowEmptyBlocks: false });
+  const graph = new JobGraphBuilder(DEVNET_PROFILE_NAME);
+  const add = (type: DevnetJobType, children: string[], block: number, extra: Pick<NewJob, 'identity' | 'tx'> = {}) =>
+    graph.add({ type, children, block, ...extra });
+  const firstBlockOf = (id: string) => graph.get(id).block;
+  const merger =
+    (type: DevnetJobType): MergeFactory =>
+    (left, right) =>
+      add(type, [left, right], firstBlockOf(left));
+
+  const blockRoots = blocks.map((block) => {
+    const bases = block.txs.map((tx, i) => {
+      const tube = add('TUBE', [], block.number, { identity: [`tx:${tx.hash}`, `block:${block.number}`], tx: i });
+      return add('BASE', [tube], block.number, { tx: i });
+    });
+    return add('BLOCK_ROOT', rootChildren(bases, merger('MERGE')), block.number, {
+      identity: [`block:${block.number}`],
+    });
+  });
+  const root = add('ROOT', rootChildren(blockRoots, merger('BLOCK_MERGE')), blocks[0]!.number);
+  return graph.build(root);
+}

@@ -1,0 +1,78 @@
+/**
+ * S3 key layout (one bucket). Ids arrive in Step Functions / Batch payloads, so every helper validates them:
+ * a malformed id must fail loudly instead of reading or writing an unrelated key.
+ *
+ *   runs/<runId>/plan.json | levels/<k>.json | failure.json | submission.json
+ *   jobs/<jobId>/spec.json | inputs/<name> | output/<name> | result.json
+ */
+import { assertJobId, assertRunId } from './job-id.ts';
+import { InputError } from '../errors.ts';
+
+/** A single path segment: no slashes, no leading dot (so no `..`). */
+const FILE_NAME_PATTERN = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/;
+
+/** The bb outputs a job writes under jobs/<id>/output/. */
+export const JOB_OUTPUT_NAMES = ['proof', 'public_inputs', 'vk'] as const;
+
+export function runPrefix(runId: string): string {
+  assertRunId(runId);
+  return `runs/${runId}/`;
+}
+
+export function planKey(runId: string): string {
+  return `${runPrefix(runId)}plan.json`;
+}
+
+export function levelKey(runId: string, level: number): string {
+  if (!Number.isSafeInteger(level) || level < 0) {
+    throw new InputError(`level must be a non-negative integer, got ${level}`);
+  }
+  return `${runPrefix(runId)}levels/${level}.json`;
+}
+
+export function failureKey(runId: string): string {
+  return `${runPrefix(runId)}failure.json`;
+}
+
+export function submissionKey(runId: string): string {
+  return `${runPrefix(runId)}submission.json`;
+}
+
+export function jobPrefix(jobId: string): string {
+  assertJobId(jobId);
+  return `jobs/${jobId}/`;
+}
+
+export function jobSpecKey(jobId: string): string {
+  return `${jobPrefix(jobId)}spec.json`;
+}
+
+export function jobInputsPrefix(jobId: string): string {
+  return `${jobPrefix(jobId)}inputs/`;
+}
+
+export function jobInputKey(jobId: string, name: string): string {
+  return `${jobInputsPrefix(jobId)}${fileName(name)}`;
+}
+
+export function jobOutputPrefix(jobId: string): string {
+  return `${jobPrefix(jobId)}output/`;
+}
+
+export function jobOutputKey(jobId: string, name: string): string {
+  return `${jobOutputPrefix(jobId)}${fileName(name)}`;
+}
+
+/** Written last by the job runner: its presence (with matching hashes) marks the job done. */
+export function jobResultKey(jobId: string): string {
+  return `${jobPrefix(jobId)}result.json`;
+}
+
+function fileName(name: string): string {
+  if (!FILE_NAME_PATTERN.test(name)) {
+    throw new InputError(
+      `malformed file name ${JSON.stringify(name)}: expected 1-128 chars of [A-Za-z0-9._-], not starting with a dot`,
+    );
+  }
+  return name;
+}
