@@ -1,0 +1,103 @@
+/**
+ * The poller: one look at L1, then start a run for each unproven range — bounded, oldest first, never twice.
+ * Runs are Step Functions executions named by the deterministic run id, so two pollers (or a poll racing the
+ * CLI) start one execution per range. Ranges already being proven are skipped; a range whose run failed is
+ * retried under a suffixed name (`-r2`, `-r3`: Step Functions keeps a closed execution's name for 90 days),
+ * and proven jobs are not redone because job results are content-addressed.
+ */
+import { runId as makeRunId } from '../proving/job-id.ts';
+import type { RollupView } from './rollup-view.ts';
+
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'PENDING_REDRIVE';
+
+/** The part of Step Functions the poller uses (lib/aws/sfn-executions.ts on AWS, the local runtime locally). */
+export interface Executions {
+  /** Names of running executions of the prover's state machine. */
+  listRunning(): Promise<string[]>;
+  status(name: string): Promise<ExecutionStatus | undefined>;
+  /** Starts `name`; 'exists' when an execution of that name already exists (a no-op). */
+  start(name: string, input: Record<string, unknown>): Promise<'started' | 'exists'>;
+}
+
+export interface PollParameters {
+  readonly profile: string;
+  readonly rollup: RollupView;
+  readonly executions: Executions;
+  readonly maxBlocksPerRun: number;
+  /** At most this many new runs per poll (bounds L1 reads and spend). */
+  readonly maxRunsPerPoll: number;
+  /** Attempts per range before the poller leaves it to an operator. */
+  readonly maxAttempts?: number;
+}
+
+export interface PollResult {
+  readonly pending: bigint;
+  readonly proven: bigint;
+  readonly started: string[];
+  readonly alreadyRunning: string[];
+  readonly gaveUp: string[];
+}
+
+const RUN_NAME = /^([a-z][a-z0-9]*)-(\d{10})-(\d{10})-([0-9a-f]{8})(?:-r(\d+))?$/;
+
+export function parseRunName(name: string): { profile: string; from: number; to: number; attempt: number } | undefined {
+  const m = RUN_NAME.exec(name);
+  if (!m) return undefined;
+  return { profile: m[1]!, from: Number(m[2]), to: Number(m[3]), attempt: m[5] ? Number(m[5]) : 1 };
+}
+
+export function attemptName(runId: string, attempt: number): string {
+  return attempt <= 1 ? runId : `${runId}-r${attempt}`;
+}
+
+export async function pollOnce(params: PollParameters): Promise<PollResult> {
+  const { rollup, executions, profile } = params;
+  const maxAttempts = params.maxAttempts ?? 3;
+  const { pending, proven } = await rollup.readTips();
+  const result: PollResult = { pending, proven, started: [], alreadyRunning: [], gaveUp: [] };
+  if (pending <= proven) return result;
+
+  // Skip what is being proven: continue after the highest block any running run of this profile covers.
+  let next = proven + 1n;
+  for (const name of await executions.listRunning()) {
+    const run = parseRunName(name);
+    if (!run || run.profile !== profile) continue;
+    if (BigInt(run.to) >= next && BigInt(run.to) > proven) {
+      result.alreadyRunning.push(name);
+      next = BigInt(run.to) + 1n;
+    }
+  }
+
+  while (next <= pending && result.started.length < params.maxRunsPerPoll) {
+    const from = next;
+    const to = minBig(pending, from + BigInt(params.maxBlocksPerRun) - 1n);
+    // The id covers L1's commitments, so a re-proposed (reorged) block gets a new run.
+    const archives: string[] = [];
+    for (let n = from; n <= to; n++) archives.push((await rollup.blockProposal(n)).archive);
+    const base = makeRunId(profile, Number(from), Number(to), archives);
+    const name = await pickAttempt(executions, base, maxAttempts);
+    if (name === undefined) {
+      result.gaveUp.push(base);
+    } else if ((await executions.start(name, { fromBlock: Number(from), toBlock: Number(to) })) === 'started') {
+      result.started.push(name);
+    } else {
+      result.alreadyRunning.push(name);
+    }
+    next = to + 1n;
+  }
+  return result;
+}
+
+/** The name to (re)start: the first attempt that is not closed-unsuccessfully; undefined when all are used. */
+async function pickAttempt(executions: Executions, base: string, maxAttempts: number): Promise<string | undefined> {
+  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+    const name = attemptName(base, attempt);
+    const status = await executions.status(name);
+    if (status === undefined || status === 'RUNNING' || status === 'SUCCEEDED' || status === 'PENDING_REDRIVE') return name;
+  }
+  return undefined;
+}
+
+function minBig(a: bigint, b: bigint): bigint {
+  return a < b ? a : b;
+}
