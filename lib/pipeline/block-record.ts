@@ -24,8 +24,12 @@ export const blockRecordSchema = z.object({
   txs: z.array(z.object({ hash: hex32, kind: z.string().min(1), inputs: inputMap })),
   /** Block-level inputs (e.g. the block's own data file). */
   inputs: inputMap.default({}),
+  /** Profile-specific facts about the block (the devnet: previous archive leaf, per-tx start states). */
+  data: z.record(z.string(), z.unknown()).default({}),
 });
 export type BlockRecord = z.infer<typeof blockRecordSchema>;
+/** What a tx source writes (defaults filled in on parse). */
+export type BlockRecordInput = z.input<typeof blockRecordSchema>;
 
 export function blockRecordKey(profile: string, block: number): string {
   if (!Number.isSafeInteger(block) || block < 0) throw new InputError(`block number must be a non-negative integer, got ${block}`);
@@ -54,7 +58,7 @@ export async function readBlockRecord(store: ArtifactStore, profile: string, blo
   return parsed.data;
 }
 
-export async function writeBlockRecord(store: ArtifactStore, record: BlockRecord): Promise<string> {
+export async function writeBlockRecord(store: ArtifactStore, record: BlockRecordInput): Promise<string> {
   const key = blockRecordKey(record.profile, record.number);
   await store.put(key, Buffer.from(JSON.stringify(blockRecordSchema.parse(record), null, 2)), { contentType: 'application/json' });
   return key;

@@ -80,7 +80,10 @@ export async function planRun(params: PlanRunParameters): Promise<PlanOutput> {
   await checkRecordsAgainstL1(params.rollup, records);
 
   const shapes: BlockShape[] = records.map((r) => ({ number: r.number, txs: r.txs.map((t) => ({ hash: t.hash, kind: t.kind })) }));
-  const graph = profile.planRange(shapes);
+  const graph = profile.planRange(shapes, { proverId: params.proverId });
+  // The root commits to the prover id: a tiny content-addressed input object.
+  const proverIdKey = `provers/${params.proverId.toLowerCase()}`;
+  await store.putIfAbsent(proverIdKey, Buffer.from(params.proverId));
   const levels = planLevels(graph, profile);
 
   const byBlock = new Map(records.map((r) => [r.number, r]));
@@ -100,7 +103,12 @@ export async function planRun(params: PlanRunParameters): Promise<PlanOutput> {
       block: job.block,
       ...(job.tx === undefined ? {} : { tx: job.tx }),
       // Every job may read its block's record; leaf-chain jobs also get their tx's inputs.
-      inputs: { ...record.inputs, ...txInputs, block: blockRecordKey(profile.name, job.block) },
+      inputs: {
+        ...record.inputs,
+        ...txInputs,
+        block: blockRecordKey(profile.name, job.block),
+        ...(job.id === graph.root ? { prover_id: proverIdKey } : {}),
+      },
     };
     await store.putIfAbsent(jobSpecKey(job.id), Buffer.from(JSON.stringify(spec, null, 2)), { contentType: 'application/json' });
   }

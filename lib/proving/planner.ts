@@ -5,6 +5,8 @@
  */
 
 /** Builds one merge job over two child ids and returns its id. */
+import type { PlanOptions } from './profile.ts';
+
 export type MergeFactory = (left: string, right: string) => string;
 
 /** Size of the left subtree of an unbalanced node over `n` ≥ 2 leaves: the largest power of two below n. */
@@ -34,4 +36,9 @@ export function rootChildren(nodes: readonly string[], merge: MergeFactory): str
   if (nodes.length <= 1) return [...nodes];
   const split = leftSubtreeSize(nodes.length);
   return [mergeToOne(nodes.slice(0, split), merge), mergeToOne(nodes.slice(split), merge)];
+}
+
+/** Identity parts of a range's root job (see PlanOptions.proverId). */
+export function rootIdentity(options: PlanOptions): string[] {
+  return options.proverId === undefined ? [] : [`prover:${options.proverId.toLowerCase()}`];
 }

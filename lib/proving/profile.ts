@@ -53,6 +53,14 @@ export interface JobGraph {
   readonly root: string;
 }
 
+export interface PlanOptions {
+  /**
+   * Identity the root proof commits to (the submitter). Part of the root job's id, so two provers sharing a
+   * bucket never share a root proof that credits the wrong one.
+   */
+  readonly proverId?: string;
+}
+
 export interface ProtocolProfile {
   readonly name: string;
   readonly jobTypes: readonly string[];
@@ -61,5 +69,5 @@ export interface ProtocolProfile {
   /** Tx kinds this profile knows (devnet: `tx`; aztec: `private`, `public`). */
   readonly txKinds: readonly string[];
   /** The whole proving DAG for a range of blocks, following the profile's tree rules. */
-  planRange(blocks: readonly BlockShape[]): JobGraph;
+  planRange(blocks: readonly BlockShape[], options?: PlanOptions): JobGraph;
 }

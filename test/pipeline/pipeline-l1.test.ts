@@ -9,7 +9,7 @@ import { devnetRollupSubmitter, devnetRollupView } from '../../lib/l1/devnet-rol
 import { readTips } from '../../lib/l1/read-tips.ts';
 import { parsePublicInputsFile } from '../../lib/l1/root-public-inputs.ts';
 import { LocalExecutions } from '../../lib/local/executions.ts';
-import { writeBlockRecord, type BlockRecord } from '../../lib/pipeline/block-record.ts';
+import { writeBlockRecord, type BlockRecordInput } from '../../lib/pipeline/block-record.ts';
 import { BlockNotProposedError, RangeAlreadyProvenError, planRun, readPlan } from '../../lib/pipeline/plan-run.ts';
 import { parseRunName, pollOnce } from '../../lib/pipeline/poll.ts';
 import { ProofGapError, submitRun } from '../../lib/pipeline/submit-run.ts';
@@ -30,7 +30,7 @@ const txHash = (block: number, i: number): Hex => toHex(BigInt(block) * 1000n + 
 async function storeWithBlocks(from: number, to: number, txsPerBlock = 3): Promise<MemoryArtifactStore> {
   const store = new MemoryArtifactStore();
   for (let n = from; n <= to; n++) {
-    const record: BlockRecord = {
+    const record: BlockRecordInput = {
       profile: 'devnet',
       number: n,
       effectsHash: effectsOf(BigInt(n)),

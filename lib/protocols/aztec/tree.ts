@@ -14,8 +14,8 @@
  */
 import { InputError } from '../../errors.ts';
 import { JobGraphBuilder } from '../../proving/graph.ts';
-import { rootChildren, type MergeFactory } from '../../proving/planner.ts';
-import type { BlockShape, JobGraph, TxShape } from '../../proving/profile.ts';
+import { rootChildren, rootIdentity, type MergeFactory } from '../../proving/planner.ts';
+import type { BlockShape, JobGraph, PlanOptions, TxShape } from '../../proving/profile.ts';
 import { validateRange } from '../../proving/range.ts';
 import { AZTEC_TX_KINDS, NUM_BASE_PARITY_PER_ROOT_PARITY, type AztecJobType } from './job-types.ts';
 
@@ -27,11 +27,11 @@ interface Checkpoint {
   readonly blocks: readonly BlockShape[];
 }
 
-export function planAztecRange(blocks: readonly BlockShape[]): JobGraph {
+export function planAztecRange(blocks: readonly BlockShape[], options: PlanOptions = {}): JobGraph {
   validateRange({ name: AZTEC_PROFILE_NAME, txKinds: AZTEC_TX_KINDS }, blocks, { allowEmptyBlocks: true });
   const planner = new AztecPlanner();
   const checkpointRoots = groupCheckpoints(blocks).map((cp) => planner.checkpoint(cp));
-  return planner.finish(planner.epoch(checkpointRoots, blocks[0]!.number));
+  return planner.finish(planner.epoch(checkpointRoots, blocks[0]!.number, rootIdentity(options)));
 }
 
 /**
@@ -80,13 +80,13 @@ class AztecPlanner {
     return this.#add('CHECKPOINT_ROOT_ROLLUP', children, first.number, [cp.key]);
   }
 
-  epoch(checkpointRoots: readonly string[], firstBlock: number): string {
+  epoch(checkpointRoots: readonly string[], firstBlock: number, rootId: readonly string[] = []): string {
     if (checkpointRoots.length === 1) {
       // The root circuit always verifies two checkpoint proofs; a lone checkpoint gets an input-free padding one.
       const padding = this.#add('CHECKPOINT_PADDING_ROLLUP', [], firstBlock, [`epoch-at-block:${firstBlock}`]);
-      return this.#add('ROOT_ROLLUP', [checkpointRoots[0]!, padding], firstBlock);
+      return this.#add('ROOT_ROLLUP', [checkpointRoots[0]!, padding], firstBlock, rootId);
     }
-    return this.#add('ROOT_ROLLUP', rootChildren(checkpointRoots, this.#merger('CHECKPOINT_MERGE_ROLLUP')), firstBlock);
+    return this.#add('ROOT_ROLLUP', rootChildren(checkpointRoots, this.#merger('CHECKPOINT_MERGE_ROLLUP')), firstBlock, rootId);
   }
 
   finish(root: string): JobGraph {

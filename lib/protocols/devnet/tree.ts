@@ -5,14 +5,14 @@
  * checkpoint, so `BlockShape.checkpoint` is ignored.
  */
 import { JobGraphBuilder, type NewJob } from '../../proving/graph.ts';
-import { rootChildren, type MergeFactory } from '../../proving/planner.ts';
-import type { BlockShape, JobGraph } from '../../proving/profile.ts';
+import { rootChildren, rootIdentity, type MergeFactory } from '../../proving/planner.ts';
+import type { BlockShape, JobGraph, PlanOptions } from '../../proving/profile.ts';
 import { validateRange } from '../../proving/range.ts';
 import { DEVNET_TX_KINDS, type DevnetJobType } from './circuits-table.ts';
 
 export const DEVNET_PROFILE_NAME = 'devnet';
 
-export function planDevnetRange(blocks: readonly BlockShape[]): JobGraph {
+export function planDevnetRange(blocks: readonly BlockShape[], options: PlanOptions = {}): JobGraph {
   validateRange({ name: DEVNET_PROFILE_NAME, txKinds: DEVNET_TX_KINDS }, blocks, { allowEmptyBlocks: false });
   const graph = new JobGraphBuilder(DEVNET_PROFILE_NAME);
   const add = (type: DevnetJobType, children: string[], block: number, extra: Pick<NewJob, 'identity' | 'tx'> = {}) =>
@@ -32,6 +32,6 @@ export function planDevnetRange(blocks: readonly BlockShape[]): JobGraph {
       identity: [`block:${block.number}`],
     });
   });
-  const root = add('ROOT', rootChildren(blockRoots, merger('BLOCK_MERGE')), blocks[0]!.number);
+  const root = add('ROOT', rootChildren(blockRoots, merger('BLOCK_MERGE')), blocks[0]!.number, { identity: rootIdentity(options) });
   return graph.build(root);
 }
