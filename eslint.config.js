@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'cdk.out/**', '.cache/**', '.venv/**', 'lib/protocols/devnet/artifacts/**'] },
+  { ignores: ['node_modules/**', 'cdk.out/**', '.cache/**', '.venv/**', '.venv-localstack/**', '.localstack/**', 'containers/prover/.context/**', 'lib/protocols/devnet/artifacts/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {
