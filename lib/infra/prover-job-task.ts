@@ -1,0 +1,85 @@
+import { Duration } from 'aws-cdk-lib';
+import type * as batch from 'aws-cdk-lib/aws-batch';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+
+/**
+ * Errors of the Batch API itself (throttling, service hiccups) while submitting or tracking a job: safe to
+ * retry because nothing ran. A *failed job* surfaces as States.TaskFailed and is deliberately not retried
+ * here: the job definition's retry strategy already retried spot reclaims and retryable exits.
+ */
+export const TRANSIENT_BATCH_ERRORS: readonly string[] = [
+  'Batch.AWSBatchException',
+  'Batch.TooManyRequestsException',
+  'Batch.ServerException',
+];
+
+export interface ProverJobTaskProps {
+  /** Resource class this task proves (names the state and the Batch job). */
+  readonly resourceClass: string;
+  readonly jobQueue: batch.IJobQueue;
+  readonly jobDefinition: batch.IJobDefinition;
+  /**
+   * JSONPath of the job id in the state input.
+   * @default '$.job'
+   */
+  readonly jobIdPath?: string;
+  /**
+   * JSONPath of the run id in the state input.
+   * @default '$.runId'
+   */
+  readonly runIdPath?: string;
+  /**
+   * Extra container environment (values may be JsonPath strings).
+   * @default - none
+   */
+  readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * Where the Batch result goes, so the step's input survives.
+   * @default '$.result'
+   */
+  readonly resultPath?: string;
+}
+
+/**
+ * One proving step as a Step Functions task: `batch:submitJob.sync` on the class's job definition with
+ * JOB_ID / RUN_ID in the container environment (the image's command runs the job runner from them).
+ * State name: `Prove <class>`.
+ */
+export class ProverJobTask extends Construct {
+  public readonly task: tasks.BatchSubmitJob;
+
+  constructor(scope: Construct, id: string, props: ProverJobTaskProps) {
+    super(scope, id);
+    const jobIdPath = props.jobIdPath ?? '$.job';
+    const runIdPath = props.runIdPath ?? '$.runId';
+    this.task = new tasks.BatchSubmitJob(this, proverJobStateName(props.resourceClass), {
+      stateName: proverJobStateName(props.resourceClass),
+      jobQueueArn: props.jobQueue.jobQueueArn,
+      jobDefinitionArn: props.jobDefinition.jobDefinitionArn,
+      // Batch job names allow [A-Za-z0-9_-], up to 128 characters; job ids are 24 hex characters.
+      jobName: sfn.JsonPath.format(`${props.resourceClass}-{}`, sfn.JsonPath.stringAt(jobIdPath)),
+      containerOverrides: {
+        environment: {
+          ...props.environment,
+          JOB_ID: sfn.JsonPath.stringAt(jobIdPath),
+          RUN_ID: sfn.JsonPath.stringAt(runIdPath),
+        },
+      },
+      integrationPattern: sfn.IntegrationPattern.RUN_JOB,
+      resultPath: props.resultPath ?? '$.result',
+    });
+    this.task.addRetry({
+      errors: [...TRANSIENT_BATCH_ERRORS],
+      interval: Duration.seconds(5),
+      backoffRate: 2,
+      maxAttempts: 6,
+      jitterStrategy: sfn.JitterType.FULL,
+    });
+  }
+}
+
+export function proverJobStateName(resourceClass: string): string {
+  return `Prove ${resourceClass}`;
+}

@@ -1,0 +1,203 @@
+/**
+ * Runs one proving job: spec in, proof out. The same code runs in the Batch container, in the local executor
+ * and in tests; only the store and the backend differ.
+ *
+ * Resume: a job whose result.json exists and whose outputs still hash to what it recorded is skipped, so a
+ * re-run of an execution, a Batch retry or a duplicate job never proves twice. result.json is written last,
+ * so a job killed half-way leaves no done-marker and is simply proven again.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ProverError, describeError } from '../errors.ts';
+import type { ArtifactStore } from './artifact-store.ts';
+import type { ProvingBackend } from './backend.ts';
+import type { JobAdapter, JobIo, PreparedProof } from './job-adapter.ts';
+import { jobResultSchema, jobSpecSchema, type BbJobSpec, type JobResult, type JobSpec } from './job-spec.ts';
+import { jobOutputKey, jobResultKey, jobSpecKey } from './keys.ts';
+
+export interface JobRunnerDeps {
+  readonly store: ArtifactStore;
+  readonly backend: ProvingBackend;
+  /** Adapters by profile name, for protocol jobs. */
+  readonly adapters: Readonly<Record<string, JobAdapter>>;
+  readonly crsPath?: string;
+  /** Parent of per-job scratch dirs (default: the OS temp dir). */
+  readonly scratchRoot?: string;
+  /** Keep the scratch dir (debugging). */
+  readonly keepScratch?: boolean;
+}
+
+export type JobRunOutcome =
+  | { readonly status: 'proved' | 'skipped'; readonly result: JobResult }
+  | { readonly status: 'failed'; readonly retryable: boolean; readonly message: string };
+
+/** Exit codes the container uses; the Batch retry strategy and the local executor read them. */
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+/** EX_TEMPFAIL: worth retrying (S3 throttling, OOM kill …). */
+export const EXIT_RETRYABLE = 75;
+
+export function exitCodeFor(outcome: JobRunOutcome): number {
+  if (outcome.status !== 'failed') return EXIT_OK;
+  return outcome.retryable ? EXIT_RETRYABLE : EXIT_FAILED;
+}
+
+const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
+/** The job's finished result if its outputs are intact, else undefined. */
+export async function findFinishedResult(store: ArtifactStore, jobId: string): Promise<JobResult | undefined> {
+  const raw = await store.get(jobResultKey(jobId));
+  if (raw === undefined) return undefined;
+  const parsed = jobResultSchema.safeParse(JSON.parse(Buffer.from(raw).toString('utf8')));
+  if (!parsed.success) return undefined;
+  for (const output of Object.values(parsed.data.outputs)) {
+    const bytes = await store.get(output.key);
+    if (bytes === undefined || sha256(bytes) !== output.sha256) return undefined;
+  }
+  return parsed.data;
+}
+
+export async function runJob(jobId: string, deps: JobRunnerDeps): Promise<JobRunOutcome> {
+  try {
+    const finished = await findFinishedResult(deps.store, jobId);
+    if (finished) return { status: 'skipped', result: finished };
+    const spec = await loadSpec(deps.store, jobId);
+    const result = await proveWithScratch(spec, deps);
+    return { status: 'proved', result };
+  } catch (err) {
+    const retryable = err instanceof ProverError ? err.retryable : isTransient(err);
+    return { status: 'failed', retryable, message: `job ${jobId}: ${describeError(err)}` };
+  }
+}
+
+async function loadSpec(store: ArtifactStore, jobId: string): Promise<JobSpec> {
+  const raw = await store.get(jobSpecKey(jobId));
+  if (raw === undefined) throw new ProverError(`no job spec at ${jobSpecKey(jobId)}`, { metaMessages: ['Plan writes it before the job is submitted; was the run planned in this bucket?'] });
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(raw).toString('utf8'));
+  } catch (cause) {
+    throw new ProverError(`job spec ${jobSpecKey(jobId)} is not JSON`, { cause });
+  }
+  const parsed = jobSpecSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new ProverError(`job spec ${jobSpecKey(jobId)} is invalid`, { metaMessages: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) });
+  }
+  if (parsed.data.id !== jobId) throw new ProverError(`job spec ${jobSpecKey(jobId)} is for job ${parsed.data.id}`);
+  return parsed.data;
+}
+
+async function proveWithScratch(spec: JobSpec, deps: JobRunnerDeps): Promise<JobResult> {
+  const root = deps.scratchRoot ?? tmpdir();
+  await mkdir(root, { recursive: true });
+  const workDir = await mkdtemp(join(root, `job-${spec.id}-`));
+  try {
+    return await prove(spec, deps, workDir);
+  } finally {
+    if (!deps.keepScratch) await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+async function prove(spec: JobSpec, deps: JobRunnerDeps, workDir: string): Promise<JobResult> {
+  const started = Date.now();
+  const prepared = spec.kind === 'bb' ? await prepareBbJob(spec, deps.store, workDir) : await prepareProtocolJob(spec, deps, workDir);
+  const outcome = await deps.backend.run({ args: prepared.args, cwd: workDir, ...(deps.crsPath ? { crsPath: deps.crsPath } : {}) });
+  if (!outcome.ok) {
+    throw new ProverError(`bb failed: ${outcome.reason}`, { retryable: outcome.retry, metaMessages: tail(outcome.stderr || outcome.stdout) });
+  }
+  const outputs: JobResult['outputs'] = {};
+  for (const name of prepared.outputs) {
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(join(prepared.outDir, name));
+    } catch (cause) {
+      throw new ProverError(`bb reported success but wrote no ${name}`, { cause, metaMessages: tail(outcome.stdout) });
+    }
+    const key = jobOutputKey(spec.id, name);
+    await deps.store.put(key, bytes);
+    outputs[name] = { key, sha256: sha256(bytes), bytes: bytes.length };
+  }
+  const result: JobResult = {
+    id: spec.id,
+    outputs,
+    metrics: {
+      wallMs: Date.now() - started,
+      proveMs: outcome.durationMs,
+      ...(outcome.peakRssKiB !== undefined ? { peakRssKiB: outcome.peakRssKiB } : {}),
+      backend: deps.backend.name,
+      backendVersion: await deps.backend.version(),
+      host: hostname(),
+      finishedAt: new Date().toISOString(),
+    },
+  };
+  // Last write: the done-marker.
+  await deps.store.put(jobResultKey(spec.id), Buffer.from(JSON.stringify(result, null, 2)));
+  return result;
+}
+
+async function prepareBbJob(spec: BbJobSpec, store: ArtifactStore, workDir: string): Promise<PreparedProof> {
+  const inDir = join(workDir, 'in');
+  const outDir = join(workDir, 'out');
+  await mkdir(inDir, { recursive: true });
+  await mkdir(outDir, { recursive: true });
+  const paths: Record<string, string> = {};
+  for (const [name, key] of Object.entries(spec.inputs)) {
+    const bytes = await store.get(key);
+    if (bytes === undefined) throw new ProverError(`input ${name} is missing at ${key}`);
+    paths[name] = join(inDir, name);
+    await writeFile(paths[name], bytes);
+  }
+  const args = spec.args.map((arg) =>
+    arg.replace(/\{in:([A-Za-z0-9_.-]+)\}|\{out\}/g, (match, name: string | undefined) => {
+      if (match === '{out}') return outDir;
+      const path = name === undefined ? undefined : paths[name];
+      if (path === undefined) throw new ProverError(`argument ${arg} names input ${name}, which the spec does not list`);
+      return path;
+    }),
+  );
+  return { args, outDir, outputs: spec.outputs };
+}
+
+async function prepareProtocolJob(spec: Extract<JobSpec, { kind: 'protocol' }>, deps: JobRunnerDeps, workDir: string): Promise<PreparedProof> {
+  const adapter = deps.adapters[spec.profile];
+  if (!adapter) throw new ProverError(`no job adapter for profile "${spec.profile}"`, { metaMessages: [`known: ${Object.keys(deps.adapters).join(', ') || '(none)'}`] });
+  const childResults = new Map<string, JobResult>();
+  for (const child of spec.children) {
+    const result = await findFinishedResult(deps.store, child);
+    if (!result) throw new ProverError(`child job ${child} has no verified output yet`, { metaMessages: ['children must finish before their parent is submitted'] });
+    childResults.set(child, result);
+  }
+  const io: JobIo = {
+    workDir,
+    async readChildOutput(childId, name) {
+      const output = childResults.get(childId)?.outputs[name];
+      if (!output) throw new ProverError(`child ${childId} has no output "${name}"`);
+      const bytes = await deps.store.get(output.key);
+      if (bytes === undefined) throw new ProverError(`child output ${output.key} disappeared`);
+      return bytes;
+    },
+    async readInput(name) {
+      const key = spec.inputs[name];
+      if (key === undefined) throw new ProverError(`job ${spec.id} has no input "${name}"`);
+      const bytes = await deps.store.get(key);
+      if (bytes === undefined) throw new ProverError(`input ${name} is missing at ${key}`);
+      return bytes;
+    },
+  };
+  return adapter.prepare(spec, io);
+}
+
+function tail(text: string, lines = 12): string[] {
+  return text.trim().split('\n').slice(-lines);
+}
+
+/** Network-ish failures from the store are worth a retry; everything else is deterministic. */
+function isTransient(err: unknown): boolean {
+  const e = err as { name?: string; code?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number } };
+  if (e?.$retryable) return true;
+  const status = e?.$metadata?.httpStatusCode;
+  if (status !== undefined && (status >= 500 || status === 429)) return true;
+  return ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN'].includes(e?.code ?? '') || e?.name === 'TimeoutError';
+}

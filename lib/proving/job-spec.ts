@@ -1,0 +1,65 @@
+/**
+ * What a Batch job (or a local process) is told to do, stored at jobs/<id>/spec.json. Validated with zod at
+ * the boundary: a spec comes from S3, written by another component, and a bad one must fail with a message
+ * that names the field.
+ */
+import { z } from 'zod';
+import { JOB_ID_PATTERN } from './job-id.ts';
+
+export const jobIdSchema = z.string().regex(JOB_ID_PATTERN, 'job id must be 24 lowercase hex characters');
+
+/** S3 object keys we generate: no leading slash, no `..`, printable. */
+export const objectKeySchema = z
+  .string()
+  .min(1)
+  .max(1024)
+  .refine((k) => !k.startsWith('/') && !k.split('/').includes('..'), 'object key must be relative without ".."');
+
+/**
+ * A raw `bb` invocation (bb-remote and the container smoke test): inputs are downloaded to files named after
+ * their keys in `inputs`; `{in:NAME}` and `{out}` placeholders in `args` become those paths.
+ */
+export const bbJobSpecSchema = z.object({
+  kind: z.literal('bb'),
+  id: jobIdSchema,
+  args: z.array(z.string()).min(1),
+  inputs: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/), objectKeySchema),
+  /** Files bb writes into `{out}` that the job must upload (missing ones fail the job). */
+  outputs: z.array(z.string().regex(/^[A-Za-z0-9_.-]+$/)).min(1),
+});
+
+/** A node of a protocol's proving tree: inputs are built by the profile from its children's outputs. */
+export const protocolJobSpecSchema = z.object({
+  kind: z.literal('protocol'),
+  id: jobIdSchema,
+  profile: z.string().min(1),
+  type: z.string().min(1),
+  class: z.string().min(1),
+  children: z.array(jobIdSchema),
+  block: z.number().int().nonnegative(),
+  tx: z.number().int().nonnegative().optional(),
+  /** Leaf data written by Plan (e.g. the client proof of a tx): name → key. */
+  inputs: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/), objectKeySchema).default({}),
+});
+
+export const jobSpecSchema = z.discriminatedUnion('kind', [bbJobSpecSchema, protocolJobSpecSchema]);
+
+export type BbJobSpec = z.infer<typeof bbJobSpecSchema>;
+export type ProtocolJobSpec = z.infer<typeof protocolJobSpecSchema>;
+export type JobSpec = z.infer<typeof jobSpecSchema>;
+
+/** The done-marker written last (jobs/<id>/result.json): a job is finished iff this exists and matches. */
+export const jobResultSchema = z.object({
+  id: jobIdSchema,
+  outputs: z.record(z.string(), z.object({ key: objectKeySchema, sha256: z.string().regex(/^[0-9a-f]{64}$/), bytes: z.number().int() })),
+  metrics: z.object({
+    wallMs: z.number(),
+    proveMs: z.number(),
+    peakRssKiB: z.number().optional(),
+    backend: z.string(),
+    backendVersion: z.string(),
+    host: z.string(),
+    finishedAt: z.string(),
+  }),
+});
+export type JobResult = z.infer<typeof jobResultSchema>;

@@ -1,0 +1,64 @@
+import { type App, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ProverNetwork } from '../../lib/infra/prover-network.ts';
+import { cleanupOutdirs, constructStack } from './support.ts';
+
+afterAll(cleanupOutdirs);
+
+describe('ProverNetwork: a new VPC', () => {
+  const stack = constructStack();
+  const network = new ProverNetwork(stack, 'Network', {});
+  const template = Template.fromStack(stack);
+
+  it('has public subnets only, auto-assigning public IPs, and no NAT gateway', () => {
+    template.resourceCountIs('AWS::EC2::NatGateway', 0);
+    const subnets = Object.values(template.findResources('AWS::EC2::Subnet'));
+    expect(subnets.length).toBeGreaterThan(0);
+    for (const subnet of subnets) expect(subnet).toMatchObject({ Properties: { MapPublicIpOnLaunch: true } });
+    template.resourceCountIs('AWS::EC2::InternetGateway', 1);
+    expect(network.subnets).toEqual({ subnetType: ec2.SubnetType.PUBLIC });
+  });
+
+  it('routes S3 through a gateway endpoint', () => {
+    template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+      VpcEndpointType: 'Gateway',
+      ServiceName: { 'Fn::Join': ['', ['com.amazonaws.', { Ref: 'AWS::Region' }, '.s3']] },
+    });
+  });
+
+  it('logs rejected traffic', () => {
+    template.hasResourceProperties('AWS::EC2::FlowLog', { TrafficType: 'REJECT', ResourceType: 'VPC' });
+  });
+
+  it('gives instances a security group without ingress rules', () => {
+    template.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      GroupDescription: Match.stringLikeRegexp('no ingress'),
+      SecurityGroupIngress: Match.absent(),
+      SecurityGroupEgress: [Match.objectLike({ CidrIp: '0.0.0.0/0' })],
+    });
+  });
+});
+
+describe('ProverNetwork: an existing VPC', () => {
+  it('looks it up by id (environment-specific stack) instead of creating one', () => {
+    const stack = constructStack({ account: '123456789012', region: 'us-east-1' });
+    const network = new ProverNetwork(stack, 'Network', { vpcId: 'vpc-0123456789abcdef0', subnetType: 'private' });
+    // Until the CLI caches the lookup, CDK returns a dummy VPC (vpc-12345), which template validation rejects.
+    Validations.of(stack).acknowledge({ id: 'CloudFormation-Validate::E1151', reason: 'dummy VPC of an uncached lookup' });
+    const assembly = (stack.node.root as App).synth();
+    Template.fromStack(stack).resourceCountIs('AWS::EC2::VPC', 0);
+    // The lookup is recorded for the CLI to resolve (with credentials) on the next synth.
+    expect(assembly.manifest.missing?.map((m) => m.provider)).toContain('vpc-provider');
+    expect(network.subnets).toEqual({ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS });
+  });
+
+  it('takes either vpcId or existingVpc, not both', () => {
+    const stack = constructStack({ account: '123456789012', region: 'us-east-1' });
+    const vpc = new ec2.Vpc(stack, 'Other');
+    expect(() => new ProverNetwork(stack, 'Network', { vpcId: 'vpc-0123456789abcdef0', existingVpc: vpc })).toThrow(
+      'ProverNetwork: give either vpcId or existingVpc, not both',
+    );
+  });
+});

@@ -1,0 +1,84 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cleanupOutdirs, refOf, synthProver } from './support.ts';
+
+afterAll(cleanupOutdirs);
+
+describe('ProverObservability', () => {
+  const { stack, template } = synthProver({ alarmEmail: 'ops@example.org', proofWindowMinutes: 38 });
+  const topic = refOf(stack.observability.alarmTopic).slice(1, -1);
+  const machine = refOf(stack.workflow.stateMachine).slice(1, -1);
+
+  it('an SNS topic encrypted with a rotating customer key that CloudWatch and EventBridge may use; TLS enforced', () => {
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    template.hasResourceProperties('AWS::KMS::Key', {
+      EnableKeyRotation: true,
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: ['cloudwatch.amazonaws.com', 'events.amazonaws.com'] },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          }),
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.org', TopicArn: { Ref: topic } });
+  });
+
+  it.each([
+    ['ExecutionsFailed', 1, 'GreaterThanOrEqualToThreshold'],
+    ['ExecutionsTimedOut', 1, 'GreaterThanOrEqualToThreshold'],
+    ['ExecutionTime', 38 * 60 * 1000, 'GreaterThanThreshold'],
+  ])('state machine alarm on %s (threshold %d) notifies the topic', (metric, threshold, operator) => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/States',
+      MetricName: metric,
+      Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: machine } }],
+      Threshold: threshold,
+      ComparisonOperator: operator,
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [{ Ref: topic }],
+    });
+  });
+
+  it('Batch jobs stuck in RUNNABLE: a rule on "Batch Job Queue Blocked" for our queue → the topic, and an alarm on its matches', () => {
+    const rule = refOf(stack.observability.queueBlockedRule).slice(1, -1);
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.batch'],
+        'detail-type': ['Batch Job Queue Blocked'],
+        detail: { jobQueue: [{ 'Fn::GetAtt': [refOf(stack.compute.jobQueue).slice(1, -1), 'JobQueueArn'] }] },
+      },
+      Targets: [Match.objectLike({ Arn: { Ref: topic } })],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Events',
+      MetricName: 'TriggeredRules',
+      Dimensions: [{ Name: 'RuleName', Value: { Ref: rule } }],
+      AlarmActions: [{ Ref: topic }],
+    });
+  });
+
+  it('a failing poller alarms after three bad periods', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: refOf(stack.poller.function).slice(1, -1) } }],
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 3,
+    });
+  });
+
+  it('every alarm notifies on ALARM and OK; a dashboard shows them', () => {
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as { Properties: { AlarmActions: unknown; OKActions: unknown } }[];
+    expect(alarms).toHaveLength(5);
+    for (const alarm of alarms) {
+      expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topic }]);
+      expect(alarm.Properties.OKActions).toEqual([{ Ref: topic }]);
+    }
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+});
