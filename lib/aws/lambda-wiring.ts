@@ -1,29 +1,106 @@
 /**
  * Lambda wiring: builds each handler's dependencies on AWS (S3 artifact store, Step Functions executions,
- * the profile's L1 adapter with the RPC fallbacks, the signing key from Secrets Manager) and calls the
- * pipeline (lib/pipeline: planRun, pollOnce, submitRun).
- *
- * TODO(lead): not implemented yet — placeholders created with the infrastructure (issue 2) so the handlers
- * bundle and the stack synthesizes. The handlers (lambdas/*.ts) already validate their events and environment.
+ * the profile's L1 adapter over the configured RPC URLs with fallback, the signing key from Secrets Manager)
+ * and calls the pipeline (lib/pipeline: planRun, pollOnce, submitRun) — the same functions the local runtime
+ * calls in-process.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { createPublicClient, createWalletClient, fallback, http, type Hex } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
 import type { PlanEvent, PollEvent, SubmitEvent } from '../../lambdas/contracts.ts';
 import type { PlanEnv, PollerEnv, SubmitEnv } from '../../lambdas/environment.ts';
-import type { PlanOutput } from '../pipeline/plan-run.ts';
-import type { PollResult } from '../pipeline/poll.ts';
-import type { SubmitOutcome } from '../pipeline/submit-run.ts';
+import { InputError } from '../errors.ts';
+import { devnetRollupSubmitter, devnetRollupView } from '../l1/devnet-rollup-port.ts';
+import { proverIdFromAddress } from '../l1/root-public-inputs.ts';
+import { planRun, type PlanOutput } from '../pipeline/plan-run.ts';
+import { pollOnce, type PollResult } from '../pipeline/poll.ts';
+import type { RollupSubmitter, RollupView } from '../pipeline/rollup-view.ts';
+import { submitRun, type SubmitOutcome } from '../pipeline/submit-run.ts';
+import { getProfile } from '../protocols/registry.ts';
+import { S3ArtifactStore } from './s3-artifact-store.ts';
+import { createS3Client, s3ConfigFromEnv } from './s3-client.ts';
+import { SfnExecutions } from './sfn-executions.ts';
 
 /** The slice of the handlers' Powertools logger the wiring may use. */
 export type LambdaLog = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
 
-export async function planForLambda(_event: PlanEvent, _env: PlanEnv, _log: LambdaLog): Promise<PlanOutput> {
-  throw new Error('not implemented yet: planForLambda (lib/aws/lambda-wiring.ts) — wire planRun to S3 and the L1 adapter');
+type CommonEnv = PlanEnv | PollerEnv | SubmitEnv;
+
+function store(env: CommonEnv): S3ArtifactStore {
+  return new S3ArtifactStore({ client: createS3Client(s3ConfigFromEnv()), bucket: env.ARTIFACT_BUCKET });
 }
 
-export async function pollForLambda(_event: PollEvent, _env: PollerEnv, _log: LambdaLog): Promise<PollResult> {
-  throw new Error('not implemented yet: pollForLambda (lib/aws/lambda-wiring.ts) — wire pollOnce to Step Functions and L1');
+/** Every configured RPC URL, tried in order (viem's fallback transport). */
+function transport(env: CommonEnv) {
+  if (env.RPC_URLS.length === 0) throw new InputError('no L1 RPC URL configured (config key rpcUrls → env RPC_URLS)');
+  return fallback(env.RPC_URLS.map((url) => http(url, { timeout: 15_000 })));
 }
 
-export async function submitForLambda(_event: SubmitEvent, _env: SubmitEnv, _log: LambdaLog): Promise<SubmitOutcome> {
-  throw new Error('not implemented yet: submitForLambda (lib/aws/lambda-wiring.ts) — wire submitRun to S3, L1 and the signing key');
+function chain(env: CommonEnv) {
+  return { id: env.L1_CHAIN_ID, name: `l1-${env.L1_CHAIN_ID}`, nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: env.RPC_URLS } } } as const;
+}
+
+function rollupAddress(env: CommonEnv): `0x${string}` {
+  if (!env.ROLLUP_ADDRESS) throw new InputError('no rollup address configured (config key rollupAddress → env ROLLUP_ADDRESS)');
+  return env.ROLLUP_ADDRESS;
+}
+
+function rollupView(env: CommonEnv): RollupView {
+  assertL1Adapter(env.PROFILE);
+  return devnetRollupView(createPublicClient({ chain: chain(env), transport: transport(env) }), rollupAddress(env));
+}
+
+function assertL1Adapter(profile: string): void {
+  getProfile(profile);
+  if (profile !== 'devnet') throw new InputError(`profile ${profile} has no L1 adapter for the pipeline yet (only devnet)`);
+}
+
+export async function planForLambda(event: PlanEvent, env: PlanEnv, log: LambdaLog): Promise<PlanOutput> {
+  if (!env.PROVER_ADDRESS) throw new InputError('no prover address configured (config key proverAddress → env PROVER_ADDRESS): the root proof commits to it');
+  const out = await planRun({
+    runId: event.runId,
+    fromBlock: event.request.fromBlock,
+    toBlock: event.request.toBlock,
+    profile: getProfile(env.PROFILE),
+    store: store(env),
+    rollup: rollupView(env),
+    maxBlocks: env.MAX_BLOCKS_PER_RUN,
+    proverId: proverIdFromAddress(env.PROVER_ADDRESS),
+  });
+  log.info('planned', { runId: out.runId, jobs: out.jobs, levels: out.levels.length });
+  return out;
+}
+
+export async function pollForLambda(_event: PollEvent, env: PollerEnv, log: LambdaLog): Promise<PollResult> {
+  const result = await pollOnce({
+    profile: env.PROFILE,
+    rollup: rollupView(env),
+    executions: new SfnExecutions(new SFNClient({}), env.STATE_MACHINE_ARN),
+    maxBlocksPerRun: env.MAX_BLOCKS_PER_RUN,
+    maxRunsPerPoll: env.MAX_RUNS_PER_POLL,
+  });
+  log.info('polled', { pending: result.pending.toString(), proven: result.proven.toString(), started: result.started, alreadyRunning: result.alreadyRunning, gaveUp: result.gaveUp });
+  return result;
+}
+
+/** The signing key is read per cold start, never from an environment variable. */
+let signingKey: Promise<Hex> | undefined;
+async function loadSigningKey(secretArn: string): Promise<Hex> {
+  signingKey ??= new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: secretArn })).then((out) => {
+    const value = (out.SecretString ?? '').trim();
+    const key = (value.startsWith('{') ? (JSON.parse(value) as { privateKey?: string }).privateKey ?? '' : value).trim();
+    if (!/^0x[0-9a-fA-F]{64}$/.test(key)) throw new InputError(`secret ${secretArn} does not hold a 0x-prefixed 32-byte private key (or {"privateKey": …})`);
+    return key as Hex;
+  });
+  return signingKey;
+}
+
+export async function submitForLambda(event: SubmitEvent, env: SubmitEnv, log: LambdaLog): Promise<SubmitOutcome> {
+  assertL1Adapter(env.PROFILE);
+  const account = privateKeyToAccount(await loadSigningKey(env.SIGNING_KEY_SECRET_ARN));
+  const wallet = createWalletClient({ account, chain: chain(env), transport: transport(env) });
+  const submitter: RollupSubmitter = devnetRollupSubmitter(wallet, rollupAddress(env));
+  return submitRun({ runId: event.runId, store: store(env), rollup: submitter, log: (message, fields) => log.info(message, fields ?? {}) });
 }

@@ -1,0 +1,55 @@
+/**
+ * Step Functions behind the poller's `Executions` port (lib/pipeline/poll.ts): executions of the prover's state
+ * machine, named by run id. StartExecution with an existing name is Step Functions' own duplicate guard.
+ */
+import {
+  DescribeExecutionCommand,
+  ExecutionAlreadyExists,
+  ExecutionDoesNotExist,
+  SFNClient,
+  StartExecutionCommand,
+  paginateListExecutions,
+} from '@aws-sdk/client-sfn';
+import type { ExecutionStatus, Executions } from '../pipeline/poll.ts';
+
+/** arn:aws:states:<region>:<account>:stateMachine:<name> → the ARN of its execution `name`. */
+export function executionArn(stateMachineArn: string, name: string): string {
+  const parts = stateMachineArn.split(':');
+  if (parts.length < 7 || parts[5] !== 'stateMachine') throw new Error(`not a state machine ARN: ${stateMachineArn}`);
+  return [...parts.slice(0, 5), 'execution', parts[6], name].join(':');
+}
+
+export class SfnExecutions implements Executions {
+  constructor(
+    private readonly client: SFNClient,
+    readonly stateMachineArn: string,
+  ) {}
+
+  async listRunning(): Promise<string[]> {
+    const names: string[] = [];
+    for await (const page of paginateListExecutions({ client: this.client }, { stateMachineArn: this.stateMachineArn, statusFilter: 'RUNNING' })) {
+      for (const e of page.executions ?? []) if (e.name) names.push(e.name);
+    }
+    return names;
+  }
+
+  async status(name: string): Promise<ExecutionStatus | undefined> {
+    try {
+      const out = await this.client.send(new DescribeExecutionCommand({ executionArn: executionArn(this.stateMachineArn, name) }));
+      return out.status as ExecutionStatus | undefined;
+    } catch (err) {
+      if (err instanceof ExecutionDoesNotExist) return undefined;
+      throw err;
+    }
+  }
+
+  async start(name: string, input: Record<string, unknown>): Promise<'started' | 'exists'> {
+    try {
+      await this.client.send(new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name, input: JSON.stringify(input) }));
+      return 'started';
+    } catch (err) {
+      if (err instanceof ExecutionAlreadyExists) return 'exists';
+      throw err;
+    }
+  }
+}
