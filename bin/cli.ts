@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import { describeError } from '../lib/errors.ts';
+import { register as registerLocal } from '../lib/cli/local.ts';
 import { register as registerPlan } from '../lib/cli/plan.ts';
 
 const program = new Command('prover')
@@ -12,6 +13,7 @@ const program = new Command('prover')
   .configureOutput({ outputError: (str, write) => write(str) });
 
 registerPlan(program);
+registerLocal(program);
 
 try {
   await program.parseAsync(process.argv);

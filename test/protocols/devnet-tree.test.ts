@@ -56,11 +56,12 @@ describe('devnet ranges', () => {
     const g = plan(uniformBlocks(txs, 'tx'));
     const b = txs.length;
     expect(g.count('BLOCK_ROOT')).toBe(b);
-    expect(g.count('BLOCK_MERGE')).toBe(Math.max(b - 2, 0));
+    expect(g.count('BLOCK_MERGE')).toBe(b - 1);
     expect(g.count('MERGE')).toBe(txs.reduce((n, t) => n + Math.max(t - 2, 0), 0));
     const root = g.job(g.graph.root);
     expect(root.type).toBe('ROOT');
-    expect(root.children).toHaveLength(Math.min(b, 2));
+    // One root circuit (one L1 verifier): ROOT always verifies exactly one proof.
+    expect(root.children).toHaveLength(1);
     for (const merge of g.ofType('BLOCK_MERGE')) {
       const [l, r] = merge.children.map((c) => g.leafCount(c, BLOCK_ROOTS));
       expect(isPowerOfTwo(l!)).toBe(true);
@@ -90,7 +91,7 @@ describe('devnet ranges', () => {
     const tube = a.graph.jobs.find((j) => j.type === 'TUBE' && j.block === 101 && j.tx === 0)!;
     const expected = new Set(a.pathToRoot(tube.id));
     expect(new Set(a.graph.jobs.filter((j) => !b.byId.has(j.id)).map((j) => j.id))).toEqual(expected);
-    expect([...expected].map((id) => a.job(id).type)).toEqual(['TUBE', 'BASE', 'BLOCK_ROOT', 'ROOT']);
+    expect([...expected].map((id) => a.job(id).type)).toEqual(['TUBE', 'BASE', 'BLOCK_ROOT', 'BLOCK_MERGE', 'ROOT']);
   });
 });
 

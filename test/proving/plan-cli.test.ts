@@ -26,10 +26,10 @@ describe('prover plan', () => {
     expect(Object.keys(json).sort()).toEqual(['blocks', 'criticalPath', 'jobs', 'levels', 'profile', 'root']);
     expect(json.profile).toBe('devnet');
     expect(json.blocks.map((b: { number: number; txs: unknown[] }) => [b.number, b.txs.length])).toEqual([[7, 5], [8, 3]]);
-    expect(json.jobs).toHaveLength(5 + 5 + 3 + 3 + 3 + 1 + 2 + 1); // tubes, bases, merges, block roots, root
+    expect(json.jobs).toHaveLength(5 + 3 + 5 + 3 + 3 + 1 + 2 + 1 + 1); // tubes, bases, merges, block roots, block merge, root
     expect(json.jobs.find((j: { id: string }) => j.id === json.root).type).toBe('ROOT');
     expect(json.criticalPath.at(-1)).toBe(json.root);
-    expect(json.levels).toBe(5); // [tube>base], merge, merge (block 7's 4-leaf subtree), block root, root
+    expect(json.levels).toBe(6); // [tube>base], merge, merge (block 7's 4-leaf subtree), block root, block merge, root
     const again = JSON.parse(await runPlan(['--profile', 'devnet', '--txs', '5,3', '--from', '7', '--json']));
     expect(again).toEqual(json);
   });

@@ -36,5 +36,6 @@ export const devnetCircuits: Readonly<Record<DevnetJobType, DevnetCircuitSpec>> 
   MERGE: { type: 'MERGE', circuit: 'merge', resourceClass: 'medium', log2Size: 21, bbFlags: RECURSIVE },
   BLOCK_ROOT: { type: 'BLOCK_ROOT', circuit: 'block_root', resourceClass: 'medium', log2Size: 21, bbFlags: RECURSIVE },
   BLOCK_MERGE: { type: 'BLOCK_MERGE', circuit: 'block_merge', resourceClass: 'medium', log2Size: 21, bbFlags: RECURSIVE },
-  ROOT: { type: 'ROOT', circuit: 'root', resourceClass: 'medium', log2Size: 21, bbFlags: EVM },
+  // One child always (tree.ts), so the one-proof root circuit: ≈682k gates.
+  ROOT: { type: 'ROOT', circuit: 'root_single', resourceClass: 'small', log2Size: 20, bbFlags: EVM },
 };

@@ -1,11 +1,12 @@
 /**
  * Devnet tree rules: per tx TUBE → BASE; per block the bases merge up Aztec's unbalanced tree into a
  * BLOCK_ROOT (N=1: over the single base; N≥2: N−2 MERGE + BLOCK_ROOT over two); block roots merge the same
- * way into ROOT (B=1: over the single block root; B≥2: B−2 BLOCK_MERGE + ROOT over two). One block per
- * checkpoint, so `BlockShape.checkpoint` is ignored.
+ * way (B−1 BLOCK_MERGE) into one proof that ROOT verifies. ROOT always has exactly one child, unlike Aztec's
+ * two-child root: one root circuit means one vk, so L1 needs one verifier, and the one-proof root is half the
+ * gates of a two-proof one. One block per checkpoint, so `BlockShape.checkpoint` is ignored.
  */
 import { JobGraphBuilder, type NewJob } from '../../proving/graph.ts';
-import { rootChildren, rootIdentity, type MergeFactory } from '../../proving/planner.ts';
+import { mergeToOne, rootChildren, rootIdentity, type MergeFactory } from '../../proving/planner.ts';
 import type { BlockShape, JobGraph, PlanOptions } from '../../proving/profile.ts';
 import { validateRange } from '../../proving/range.ts';
 import { DEVNET_TX_KINDS, type DevnetJobType } from './circuits-table.ts';
@@ -32,6 +33,6 @@ export function planDevnetRange(blocks: readonly BlockShape[], options: PlanOpti
       identity: [`block:${block.number}`],
     });
   });
-  const root = add('ROOT', rootChildren(blockRoots, merger('BLOCK_MERGE')), blocks[0]!.number, { identity: rootIdentity(options) });
+  const root = add('ROOT', [mergeToOne(blockRoots, merger('BLOCK_MERGE'))], blocks[0]!.number, { identity: rootIdentity(options) });
   return graph.build(root);
 }

@@ -1,0 +1,118 @@
+/**
+ * The embedded runtime: the synthesized state machine run by aws-local-stepfunctions, its Batch tasks run by
+ * the local executor (the container entrypoint as processes), its Lambda tasks by the same pipeline functions
+ * the Lambdas call, S3 and L1 from a DevnetEnv. Runs are started by the same poller logic as on AWS.
+ */
+import { lambdaEventSchemas } from './lambda-events.ts';
+import { synthesizeProverTemplate } from '../infra/prover-app.ts';
+import { STATE } from '../infra/workflow-definition.ts';
+import { devnetRollupSubmitter, devnetRollupView } from '../l1/devnet-rollup-port.ts';
+import { planRun, planOutputSchema } from '../pipeline/plan-run.ts';
+import { pollOnce, type PollResult } from '../pipeline/poll.ts';
+import { submitRun, type SubmitOutcome } from '../pipeline/submit-run.ts';
+import { devnetProfile } from '../protocols/devnet/profile.ts';
+import { LOCAL_S3_CREDENTIALS } from './s3-server.ts';
+import { LocalBatchExecutor, processLauncher, type ContainerLauncher, type FaultInjector } from './batch-executor.ts';
+import type { DevnetEnv } from './devnet-env.ts';
+import { LocalExecutions } from './executions.ts';
+import { bundleLocalJobRunner } from './job-runner-bundle.ts';
+import { LocalStateMachine, type LocalExecutionStats } from './state-machine-runner.ts';
+import { findStateMachine, jobDefinitions, type CfnTemplate } from './template.ts';
+
+export interface LocalProverOptions {
+  readonly env: DevnetEnv;
+  /** Jobs proven at once (the local stand-in for the Batch compute environment's capacity). */
+  readonly concurrency: number;
+  readonly maxBlocksPerRun: number;
+  readonly faults?: FaultInjector;
+  /** Replace how a job's container starts (tests: a killable launcher). Default: the bundled entrypoint. */
+  readonly launcher?: ContainerLauncher;
+  readonly log?: (message: string, fields?: Record<string, unknown>) => void;
+}
+
+export interface LocalRunResult {
+  readonly name: string;
+  readonly status: string;
+  readonly output?: unknown;
+  readonly error?: string;
+  readonly stats?: LocalExecutionStats;
+}
+
+export class LocalProver {
+  readonly executions: LocalExecutions;
+  readonly executor: LocalBatchExecutor;
+  private readonly stats = new Map<string, LocalExecutionStats>();
+
+  private constructor(
+    private readonly options: LocalProverOptions,
+    readonly template: CfnTemplate,
+    private readonly machine: LocalStateMachine,
+    executor: LocalBatchExecutor,
+  ) {
+    this.executor = executor;
+    this.executions = new LocalExecutions(async (name, input) => {
+      const { output, stats } = await this.machine.run(input, name);
+      this.stats.set(name, stats);
+      return output;
+    });
+  }
+
+  static async create(options: LocalProverOptions): Promise<LocalProver> {
+    const { env } = options;
+    const template = synthesizeProverTemplate({ config: { profile: 'devnet', proverImage: 'local/prover', maxBlocksPerRun: options.maxBlocksPerRun } }) as unknown as CfnTemplate;
+    // The bucket in the template is the local S3 server's bucket.
+    const bucketId = Object.entries(template.Resources).find(([, r]) => r.Type === 'AWS::S3::Bucket' && JSON.stringify(r.Properties ?? {}).includes('Lifecycle'))?.[0];
+    const overrides: Record<string, string> = bucketId ? { [bucketId]: env.s3.bucket } : {};
+    const { definition } = findStateMachine(template, overrides);
+    const runner = options.launcher ? undefined : await bundleLocalJobRunner();
+    const executor = new LocalBatchExecutor({
+      definitions: jobDefinitions(template, overrides),
+      concurrency: options.concurrency,
+      launch: options.launcher ?? processLauncher(runner!.node, runner!.bundle),
+      baseEnv: {
+        ...(runner?.env ?? {}),
+        S3_ENDPOINT: env.s3.endpoint,
+        AWS_ACCESS_KEY_ID: LOCAL_S3_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey,
+        AWS_REGION: 'us-east-1',
+        CRS_PATH: env.crs.dir,
+        ARTIFACT_BUCKET: env.s3.bucket,
+      },
+      ...(options.faults ? { faults: options.faults } : {}),
+    });
+    const view = devnetRollupView(env.prover, env.rollup);
+    const submitter = devnetRollupSubmitter(env.prover, env.rollup);
+    const log = options.log ?? (() => {});
+    const machine = new LocalStateMachine({
+      definition,
+      executor,
+      store: env.store,
+      lambdas: {
+        // Same event/output contracts as the Lambda handlers, same pipeline functions; local clients.
+        [STATE.plan]: async (payload) => {
+          const event = lambdaEventSchemas.plan.parse(payload);
+          const out = await planRun({ runId: event.runId, fromBlock: event.request.fromBlock, toBlock: event.request.toBlock, profile: devnetProfile, store: env.store, rollup: view, maxBlocks: options.maxBlocksPerRun, proverId: env.proverId });
+          log('planned', { runId: out.runId, jobs: out.jobs, levels: out.levels.map((l) => l.count) });
+          return planOutputSchema.parse(out);
+        },
+        [STATE.submit]: async (payload) => {
+          const event = lambdaEventSchemas.submit.parse(payload);
+          const outcome: SubmitOutcome = await submitRun({ runId: event.runId, store: env.store, rollup: submitter, log });
+          return JSON.parse(JSON.stringify(outcome)) as unknown;
+        },
+      },
+    });
+    return new LocalProver(options, template, machine, executor);
+  }
+
+  /** One poll of L1, starting runs like the scheduled poller Lambda. */
+  poll(maxRunsPerPoll = 4): Promise<PollResult> {
+    return pollOnce({ profile: 'devnet', rollup: devnetRollupView(this.options.env.prover, this.options.env.rollup), executions: this.executions, maxBlocksPerRun: this.options.maxBlocksPerRun, maxRunsPerPoll });
+  }
+
+  async wait(name: string): Promise<LocalRunResult> {
+    const result = await this.executions.wait(name);
+    const stats = this.stats.get(name);
+    return { name, ...result, ...(stats ? { stats } : {}) };
+  }
+}

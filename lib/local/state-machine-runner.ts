@@ -1,0 +1,124 @@
+/**
+ * Runs the synthesized state machine locally with aws-local-stepfunctions. Task states are bound by what
+ * their Resource says, never by a hand-written copy of the workflow:
+ *   - batch:submitJob.sync  → the local Batch executor (same parameters, same job definitions)
+ *   - lambda:invoke / a Lambda ARN → the same handler module in-process (keyed by the state's name)
+ *   - s3:getObject (emulated ItemReader) / aws-sdk:s3:putObject → the artifact store
+ */
+import { StateMachine } from 'aws-local-stepfunctions';
+import { ProverError } from '../errors.ts';
+import type { ArtifactStore } from '../proving/artifact-store.ts';
+import type { LocalBatchExecutor, SubmitJobParameters } from './batch-executor.ts';
+import { emulateItemReaders } from './item-reader.ts';
+
+export type LocalLambdaHandler = (payload: unknown) => Promise<unknown>;
+
+export interface LocalStateMachineOptions {
+  /** The resolved ASL (see template.ts); copied before the ItemReader emulation rewrites it. */
+  readonly definition: Record<string, unknown>;
+  readonly executor: LocalBatchExecutor;
+  readonly store: ArtifactStore;
+  /** Lambda task handlers by state name (e.g. Plan, Submit). */
+  readonly lambdas: Readonly<Record<string, LocalLambdaHandler>>;
+}
+
+export interface LocalExecutionStats {
+  /** Events as Step Functions would count them per execution (parent + each child execution). */
+  readonly historyEvents: { readonly parent: number; readonly maxChild: number; readonly children: number };
+  /** Largest state input/output seen, in bytes (the 256 KB limit applies to each). */
+  readonly maxPayloadBytes: number;
+}
+
+type TaskHandler = (input: unknown) => Promise<unknown>;
+
+/** Step Functions' default Task timeout is 99999999 s; Node timers cap at 2^31 ms (~24.8 days), so use that. */
+const AWS_DEFAULT_TASK_TIMEOUT_SECONDS = 2_147_483;
+
+export class LocalStateMachine {
+  private readonly machine: StateMachine;
+  private readonly handlers: Record<string, TaskHandler> = {};
+
+  constructor(private readonly options: LocalStateMachineOptions) {
+    const definition = structuredClone(options.definition);
+    emulateItemReaders(definition);
+    this.bindTasks(definition);
+    this.machine = new StateMachine(definition as never, { validationOptions: { checkArn: false, checkPaths: false } });
+  }
+
+  /** Runs one execution; resolves with its output or rejects with the execution's error. */
+  async run(input: Record<string, unknown>, executionName: string): Promise<{ output: unknown; stats: LocalExecutionStats }> {
+    const execution = this.machine.run(input as never, {
+      overrides: { taskResourceLocalHandlers: this.handlers as never, retryIntervalOverrides: {} },
+      context: { Execution: { Name: executionName, Id: `arn:aws:states:us-east-1:000000000000:execution:local:${executionName}`, Input: input, StartTime: new Date().toISOString() } } as never,
+    });
+    const statsPromise = collectStats(execution.eventLogs as AsyncIterable<Record<string, unknown>>);
+    const output = await execution.result;
+    return { output, stats: await statsPromise };
+  }
+
+  private bindTasks(machine: Record<string, unknown>): void {
+    const states = (machine['States'] ?? {}) as Record<string, Record<string, unknown>>;
+    for (const [name, state] of Object.entries(states)) {
+      for (const branch of (state['Branches'] as Record<string, unknown>[] | undefined) ?? []) this.bindTasks(branch);
+      const processor = (state['ItemProcessor'] ?? state['Iterator']) as Record<string, unknown> | undefined;
+      if (processor) this.bindTasks(processor);
+      if (state['Type'] !== 'Task') continue;
+      // The local engine's default task timeout is 60 s (AWS: effectively none), shorter than a proof.
+      if (state['TimeoutSeconds'] === undefined && state['TimeoutSecondsPath'] === undefined) state['TimeoutSeconds'] = AWS_DEFAULT_TASK_TIMEOUT_SECONDS;
+      if (name in this.handlers) throw new ProverError(`two Task states are named "${name}": local handlers are keyed by state name`);
+      this.handlers[name] = this.handlerFor(name, String(state['Resource']));
+    }
+  }
+
+  private handlerFor(name: string, resource: string): TaskHandler {
+    if (resource.startsWith('arn:aws:states:::batch:submitJob')) {
+      return (input) => this.options.executor.submitJobSync(input as SubmitJobParameters);
+    }
+    if (resource === 'arn:aws:states:::lambda:invoke' || resource.startsWith('arn:aws:lambda:')) {
+      const handler = this.options.lambdas[name];
+      if (!handler) throw new ProverError(`no local handler for Lambda task "${name}"`, { metaMessages: [`known: ${Object.keys(this.options.lambdas).join(', ')}`] });
+      // lambda:invoke wraps the payload ({ FunctionName, Payload }) and returns { Payload, StatusCode }.
+      if (resource === 'arn:aws:states:::lambda:invoke') {
+        return async (input) => ({ StatusCode: 200, Payload: await handler((input as { Payload?: unknown }).Payload) });
+      }
+      return handler;
+    }
+    if (resource === 'arn:aws:states:::s3:getObject') {
+      return async (input) => {
+        const { Key } = input as { Bucket: string; Key: string };
+        const bytes = await this.options.store.get(Key);
+        if (bytes === undefined) throw Object.assign(new Error(`The specified key does not exist: ${Key}`), { name: 'S3.NoSuchKey' });
+        return JSON.parse(Buffer.from(bytes).toString('utf8')) as unknown;
+      };
+    }
+    if (resource === 'arn:aws:states:::aws-sdk:s3:putObject') {
+      return async (input) => {
+        const { Key, Body } = input as { Bucket: string; Key: string; Body: unknown };
+        await this.options.store.put(Key, Buffer.from(typeof Body === 'string' ? Body : JSON.stringify(Body)));
+        return { ETag: '"local"' };
+      };
+    }
+    throw new ProverError(`Task state "${name}" uses ${resource}, which the local runtime cannot run`);
+  }
+}
+
+/**
+ * Counts events per execution the way Step Functions bills history: Map iterations of a Distributed Map are
+ * child executions with their own history; we approximate one history event per logged event.
+ */
+async function collectStats(events: AsyncIterable<Record<string, unknown>>): Promise<LocalExecutionStats> {
+  let parent = 0;
+  const children = new Map<string, number>();
+  let maxPayloadBytes = 0;
+  for await (const event of events) {
+    const index = event['index'];
+    const key = typeof index === 'number' ? `${String((event['parentState'] as { name?: string } | undefined)?.name)}#${index}` : undefined;
+    if (key === undefined) parent++;
+    else children.set(key, (children.get(key) ?? 0) + 1);
+    const state = event['state'] as { input?: unknown; output?: unknown } | undefined;
+    for (const payload of [state?.input, state?.output]) {
+      if (payload !== undefined) maxPayloadBytes = Math.max(maxPayloadBytes, Buffer.byteLength(JSON.stringify(payload)));
+    }
+  }
+  return { historyEvents: { parent, maxChild: Math.max(0, ...children.values()), children: children.size }, maxPayloadBytes };
+}
