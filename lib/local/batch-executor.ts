@@ -5,7 +5,7 @@
  * applies the job definition's retry strategy (attempts + evaluateOnExit) the way Batch does.
  * Its result and its failure (States.TaskFailed with a DescribeJobs-like cause) mirror the `.sync` integration.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
 import { ProverError } from '../errors.ts';
@@ -37,6 +37,8 @@ export type FaultInjector = (job: { name: string; env: Readonly<Record<string, s
 export interface JobAttempt {
   readonly exitCode: number | null;
   readonly statusReason: string;
+  /** Last line the container printed (the job runner prints one JSON line with its outcome). */
+  readonly output?: string;
   readonly startedAt: number;
   readonly stoppedAt: number;
 }
@@ -112,7 +114,7 @@ export class LocalBatchExecutor {
       : res.signal
         ? `Container killed by ${res.signal}`
         : `Essential container in task exited: ${lastLine(res.stderr) || `exit code ${res.exitCode}`}`;
-    record.attempts.push({ exitCode: res.exitCode, statusReason, startedAt, stoppedAt: Date.now() });
+    record.attempts.push({ exitCode: res.exitCode, statusReason, output: lastLine(res.stdout, Infinity) || lastLine(res.stderr, Infinity), startedAt, stoppedAt: Date.now() });
     return ok ? 'ok' : 'failed';
   }
 }
@@ -153,15 +155,17 @@ function taskFailed(cause: Record<string, unknown>): Error {
   return err;
 }
 
-function lastLine(text: string): string {
-  return text.trim().split('\n').at(-1)?.slice(0, 500) ?? '';
+function lastLine(text: string, max = 500): string {
+  return text.trim().split('\n').at(-1)?.slice(0, max) ?? '';
 }
 
 /** Launches the container entrypoint as a local process: `node <bundle> <command...>` with `env`. */
-export function processLauncher(nodeBinary: string, entryBundle: string): ContainerLauncher {
+export function processLauncher(nodeBinary: string, entryBundle: string, running: Set<ChildProcess> = new Set()): ContainerLauncher {
   return (command, env) =>
     new Promise((resolve, reject) => {
       const child = spawn(nodeBinary, [entryBundle, ...command], { env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      running.add(child);
+      child.on('close', () => running.delete(child));
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

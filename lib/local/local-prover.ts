@@ -3,6 +3,7 @@
  * the local executor (the container entrypoint as processes), its Lambda tasks by the same pipeline functions
  * the Lambdas call, S3 and L1 from a DevnetEnv. Runs are started by the same poller logic as on AWS.
  */
+import type { ChildProcess } from 'node:child_process';
 import { lambdaEventSchemas } from './lambda-events.ts';
 import { synthesizeProverTemplate } from '../infra/prover-app.ts';
 import { STATE } from '../infra/workflow-definition.ts';
@@ -42,16 +43,21 @@ export class LocalProver {
   readonly executions: LocalExecutions;
   readonly executor: LocalBatchExecutor;
   private readonly stats = new Map<string, LocalExecutionStats>();
+  private readonly aborts = new AbortController();
+  /** Job processes started by the default launcher (killed by `crash`). */
+  private readonly processes: Set<ChildProcess>;
 
   private constructor(
     private readonly options: LocalProverOptions,
     readonly template: CfnTemplate,
     private readonly machine: LocalStateMachine,
     executor: LocalBatchExecutor,
+    processes: Set<ChildProcess>,
   ) {
     this.executor = executor;
+    this.processes = processes;
     this.executions = new LocalExecutions(async (name, input) => {
-      const { output, stats } = await this.machine.run(input, name);
+      const { output, stats } = await this.machine.run(input, name, this.aborts.signal);
       this.stats.set(name, stats);
       return output;
     });
@@ -65,10 +71,11 @@ export class LocalProver {
     const overrides: Record<string, string> = bucketId ? { [bucketId]: env.s3.bucket } : {};
     const { definition } = findStateMachine(template, overrides);
     const runner = options.launcher ? undefined : await bundleLocalJobRunner();
+    const processes = new Set<ChildProcess>();
     const executor = new LocalBatchExecutor({
       definitions: jobDefinitions(template, overrides),
       concurrency: options.concurrency,
-      launch: options.launcher ?? processLauncher(runner!.node, runner!.bundle),
+      launch: options.launcher ?? processLauncher(runner!.node, runner!.bundle, processes),
       baseEnv: {
         ...(runner?.env ?? {}),
         S3_ENDPOINT: env.s3.endpoint,
@@ -102,12 +109,21 @@ export class LocalProver {
         },
       },
     });
-    return new LocalProver(options, template, machine, executor);
+    return new LocalProver(options, template, machine, executor, processes);
   }
 
   /** One poll of L1, starting runs like the scheduled poller Lambda. */
   poll(maxRunsPerPoll = 4): Promise<PollResult> {
     return pollOnce({ profile: 'devnet', rollup: devnetRollupView(this.options.env.prover, this.options.env.rollup), executions: this.executions, maxBlocksPerRun: this.options.maxBlocksPerRun, maxRunsPerPoll });
+  }
+
+  /**
+   * Simulates losing the machine mid-run: aborts every execution and SIGKILLs the job processes, leaving the
+   * store exactly as a crash would (finished jobs' results, no result for the killed ones).
+   */
+  crash(): void {
+    this.aborts.abort();
+    for (const child of this.processes) child.kill('SIGKILL');
   }
 
   async wait(name: string): Promise<LocalRunResult> {

@@ -9,7 +9,7 @@ import { StateMachine } from 'aws-local-stepfunctions';
 import { ProverError } from '../errors.ts';
 import type { ArtifactStore } from '../proving/artifact-store.ts';
 import type { LocalBatchExecutor, SubmitJobParameters } from './batch-executor.ts';
-import { emulateItemReaders } from './item-reader.ts';
+import { ITEMS_FIELD, emulateItemReaders } from './item-reader.ts';
 
 export type LocalLambdaHandler = (payload: unknown) => Promise<unknown>;
 
@@ -36,22 +36,25 @@ const AWS_DEFAULT_TASK_TIMEOUT_SECONDS = 2_147_483;
 
 export class LocalStateMachine {
   private readonly machine: StateMachine;
+  private readonly definition: Record<string, unknown>;
   private readonly handlers: Record<string, TaskHandler> = {};
 
   constructor(private readonly options: LocalStateMachineOptions) {
     const definition = structuredClone(options.definition);
     emulateItemReaders(definition);
     this.bindTasks(definition);
+    this.definition = definition;
     this.machine = new StateMachine(definition as never, { validationOptions: { checkArn: false, checkPaths: false } });
   }
 
   /** Runs one execution; resolves with its output or rejects with the execution's error. */
-  async run(input: Record<string, unknown>, executionName: string): Promise<{ output: unknown; stats: LocalExecutionStats }> {
+  async run(input: Record<string, unknown>, executionName: string, signal?: AbortSignal): Promise<{ output: unknown; stats: LocalExecutionStats }> {
     const execution = this.machine.run(input as never, {
       overrides: { taskResourceLocalHandlers: this.handlers as never, retryIntervalOverrides: {} },
       context: { Execution: { Name: executionName, Id: `arn:aws:states:us-east-1:000000000000:execution:local:${executionName}`, Input: input, StartTime: new Date().toISOString() } } as never,
     });
-    const statsPromise = collectStats(execution.eventLogs as AsyncIterable<Record<string, unknown>>);
+    signal?.addEventListener('abort', () => execution.abort(), { once: true });
+    const statsPromise = collectStats(execution.eventLogs as AsyncIterable<Record<string, unknown>>, this.definition);
     const output = await execution.result;
     return { output, stats: await statsPromise };
   }
@@ -103,22 +106,58 @@ export class LocalStateMachine {
 }
 
 /**
- * Counts events per execution the way Step Functions bills history: Map iterations of a Distributed Map are
- * child executions with their own history; we approximate one history event per logged event.
+ * Estimates Step Functions history events per execution from the local engine's event log. Iterations of a
+ * DISTRIBUTED Map are child executions with their own history, so they are counted apart from the parent
+ * (inline Maps count in the execution that runs them). Local logs have one event per state entry/exit; AWS
+ * also records a Task's Scheduled/Started/Submitted/Succeeded and a Map's Started/Succeeded (and MapRun
+ * events), so those are added by state type to stay on the conservative side.
  */
-async function collectStats(events: AsyncIterable<Record<string, unknown>>): Promise<LocalExecutionStats> {
+async function collectStats(events: AsyncIterable<Record<string, unknown>>, definition: Record<string, unknown>): Promise<LocalExecutionStats> {
+  const types = new Map<string, string>();
+  const distributed = new Set<string>();
+  indexStates(definition, types, distributed);
+  const extra = (name: string) => (types.get(name) === 'Task' ? 4 : types.get(name) === 'Map' ? (distributed.has(name) ? 4 : 2) : 0);
+
   let parent = 0;
   const children = new Map<string, number>();
+  // Levels run one after another, so a child is (how many times its Distributed Map was entered, index).
+  const entries = new Map<string, number>();
   let maxPayloadBytes = 0;
   for await (const event of events) {
+    const state = event['state'] as { name?: string; input?: unknown; output?: unknown } | undefined;
+    const weight = 1 + (event['type'] === 'StateEntered' && state?.name ? extra(state.name) : 0);
     const index = event['index'];
-    const key = typeof index === 'number' ? `${String((event['parentState'] as { name?: string } | undefined)?.name)}#${index}` : undefined;
-    if (key === undefined) parent++;
-    else children.set(key, (children.get(key) ?? 0) + 1);
-    const state = event['state'] as { input?: unknown; output?: unknown } | undefined;
+    const parentState = (event['parentState'] as { name?: string } | undefined)?.name;
+    if (typeof index !== 'number') {
+      parent += weight;
+      if (event['type'] === 'StateEntered' && state?.name && distributed.has(state.name)) entries.set(state.name, (entries.get(state.name) ?? 0) + 1);
+    } else {
+      const map = parentState && distributed.has(parentState) ? parentState : [...distributed][0];
+      const key = `${map}#${entries.get(map ?? '') ?? 0}#${index}`;
+      children.set(key, (children.get(key) ?? 0) + weight);
+    }
     for (const payload of [state?.input, state?.output]) {
-      if (payload !== undefined) maxPayloadBytes = Math.max(maxPayloadBytes, Buffer.byteLength(JSON.stringify(payload)));
+      if (payload !== undefined) maxPayloadBytes = Math.max(maxPayloadBytes, payloadBytes(payload));
     }
   }
   return { historyEvents: { parent, maxChild: Math.max(0, ...children.values()), children: children.size }, maxPayloadBytes };
+}
+
+/** Size as on AWS: the emulated ItemReader's items are not part of the state's data there. */
+function payloadBytes(payload: unknown): number {
+  if (payload && typeof payload === 'object' && ITEMS_FIELD in payload) {
+    const { [ITEMS_FIELD]: _items, ...rest } = payload as Record<string, unknown>;
+    return Buffer.byteLength(JSON.stringify(rest));
+  }
+  return Buffer.byteLength(JSON.stringify(payload));
+}
+
+function indexStates(machine: Record<string, unknown>, types: Map<string, string>, distributed: Set<string>): void {
+  for (const [name, state] of Object.entries((machine['States'] ?? {}) as Record<string, Record<string, unknown>>)) {
+    types.set(name, String(state['Type']));
+    const processor = (state['ItemProcessor'] ?? state['Iterator']) as Record<string, unknown> | undefined;
+    if ((processor?.['ProcessorConfig'] as { Mode?: string } | undefined)?.Mode === 'DISTRIBUTED') distributed.add(name);
+    if (processor) indexStates(processor, types, distributed);
+    for (const branch of (state['Branches'] as Record<string, unknown>[] | undefined) ?? []) indexStates(branch, types, distributed);
+  }
 }
