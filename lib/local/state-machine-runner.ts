@@ -115,8 +115,12 @@ export class LocalStateMachine {
 async function collectStats(events: AsyncIterable<Record<string, unknown>>, definition: Record<string, unknown>): Promise<LocalExecutionStats> {
   const types = new Map<string, string>();
   const distributed = new Set<string>();
-  indexStates(definition, types, distributed);
-  const extra = (name: string) => (types.get(name) === 'Task' ? 4 : types.get(name) === 'Map' ? (distributed.has(name) ? 4 : 2) : 0);
+  const inInlineMap = new Set<string>();
+  indexStates(definition, types, distributed, inInlineMap, false);
+  // An inline Map's iteration events carry the inner index, which cannot say which child they belong to:
+  // count them with the iteration's first state instead (StartAt of the iterator: +2 for Started/Succeeded).
+  const extra = (name: string) =>
+    (types.get(name) === 'Task' ? 4 : types.get(name) === 'Map' ? (distributed.has(name) ? 4 : 2) : 0) + (inInlineMap.has(name) ? 2 : 0);
 
   let parent = 0;
   const children = new Map<string, number>();
@@ -128,6 +132,7 @@ async function collectStats(events: AsyncIterable<Record<string, unknown>>, defi
     const weight = 1 + (event['type'] === 'StateEntered' && state?.name ? extra(state.name) : 0);
     const index = event['index'];
     const parentState = (event['parentState'] as { name?: string } | undefined)?.name;
+    if (String(event['type']).startsWith('MapIteration') && parentState !== undefined && !distributed.has(parentState)) continue;
     if (typeof index !== 'number') {
       parent += weight;
       if (event['type'] === 'StateEntered' && state?.name && distributed.has(state.name)) entries.set(state.name, (entries.get(state.name) ?? 0) + 1);
@@ -152,12 +157,15 @@ function payloadBytes(payload: unknown): number {
   return Buffer.byteLength(JSON.stringify(payload));
 }
 
-function indexStates(machine: Record<string, unknown>, types: Map<string, string>, distributed: Set<string>): void {
+/** State types by name, the Distributed Maps, and the first state of every inline Map's iterator. */
+function indexStates(machine: Record<string, unknown>, types: Map<string, string>, distributed: Set<string>, inlineStarts: Set<string>, inline: boolean): void {
+  if (inline && typeof machine['StartAt'] === 'string') inlineStarts.add(machine['StartAt']);
   for (const [name, state] of Object.entries((machine['States'] ?? {}) as Record<string, Record<string, unknown>>)) {
     types.set(name, String(state['Type']));
     const processor = (state['ItemProcessor'] ?? state['Iterator']) as Record<string, unknown> | undefined;
-    if ((processor?.['ProcessorConfig'] as { Mode?: string } | undefined)?.Mode === 'DISTRIBUTED') distributed.add(name);
-    if (processor) indexStates(processor, types, distributed);
-    for (const branch of (state['Branches'] as Record<string, unknown>[] | undefined) ?? []) indexStates(branch, types, distributed);
+    const isDistributed = (processor?.['ProcessorConfig'] as { Mode?: string } | undefined)?.Mode === 'DISTRIBUTED';
+    if (isDistributed) distributed.add(name);
+    if (processor) indexStates(processor, types, distributed, inlineStarts, !isDistributed);
+    for (const branch of (state['Branches'] as Record<string, unknown>[] | undefined) ?? []) indexStates(branch, types, distributed, inlineStarts, false);
   }
 }
