@@ -10,12 +10,13 @@ import type { Command } from 'commander';
 import { InputError } from '../errors.ts';
 import { readTips } from '../l1/read-tips.ts';
 import { startDevnetEnv } from '../local/devnet-env.ts';
-import { LocalProver } from '../local/local-prover.ts';
+import type { LocalJobRecord } from '../local/batch-executor.ts';
+import { LocalProver, type LocalRunResult } from '../local/local-prover.ts';
 import { readPlan } from '../pipeline/plan-run.ts';
 import { findFinishedResult } from '../proving/job-runner.ts';
 import type { ArtifactStore } from '../proving/artifact-store.ts';
 
-interface LocalOptions {
+export interface LocalOptions {
   blocks: number;
   txs: number;
   concurrency: number;
@@ -23,7 +24,7 @@ interface LocalOptions {
   dataDir: string;
 }
 
-const positive = (name: string) => (value: string) => {
+export const positive = (name: string) => (value: string) => {
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n < 1) throw new InputError(`--${name} must be a positive integer, got ${JSON.stringify(value)}`);
   return n;
@@ -54,7 +55,18 @@ export interface LocalSummary {
   readonly wallMs: number;
 }
 
-export async function runLocal(opts: LocalOptions, say: (line: string) => void): Promise<LocalSummary> {
+/** What a finished local run leaves to look at before the devnet stops (`prover bench` reads it). */
+export interface LocalRunTrace {
+  readonly store: ArtifactStore;
+  /** The local Batch executor's records: submit time and attempts with start/stop times per job. */
+  readonly executorJobs: readonly LocalJobRecord[];
+  readonly runs: readonly LocalRunResult[];
+  /** Just before the poll that started the runs, and when the last run closed (ms since epoch). */
+  readonly polledAt: number;
+  readonly closedAt: number;
+}
+
+export async function runLocal(opts: Omit<LocalOptions, 'json'>, say: (line: string) => void, inspect?: (trace: LocalRunTrace) => Promise<void>): Promise<LocalSummary> {
   const started = Date.now();
   await rm(opts.dataDir, { recursive: true, force: true });
   await mkdir(opts.dataDir, { recursive: true });
@@ -67,6 +79,7 @@ export async function runLocal(opts: LocalOptions, say: (line: string) => void):
       say(`sequencer: proposed block ${n} with ${opts.txs} txs (client proofs made)`);
     }
     const prover = await LocalProver.create({ env, concurrency: opts.concurrency, maxBlocksPerRun: opts.blocks, log: (m, f) => say(`  ${m} ${f ? JSON.stringify(f) : ''}`) });
+    const polledAt = Date.now();
     const poll = await prover.poll();
     say(`poller: L1 pending ${poll.pending}, proven ${poll.proven}; started ${poll.started.join(', ') || 'nothing'}`);
     const progress = setInterval(() => {
@@ -79,6 +92,8 @@ export async function runLocal(opts: LocalOptions, say: (line: string) => void):
     } finally {
       clearInterval(progress);
     }
+    const closedAt = Date.now();
+    await inspect?.({ store: env.store, executorJobs: prover.executor.jobs, runs, polledAt, closedAt });
     const tips = await readTips(env.prover, { address: env.rollup });
     const jobs = [];
     for (const run of runs) {

@@ -98,21 +98,32 @@ export interface LocalJobDefinition {
   readonly timeoutSeconds?: number;
 }
 
+/** The parts of AWS::Batch::JobDefinition properties the local executor uses. */
+interface JobDefinitionProperties {
+  readonly ContainerProperties?: {
+    readonly Command?: string[];
+    readonly Environment?: { Name: string; Value: string }[];
+    readonly ResourceRequirements?: { Type: string; Value: string }[];
+  };
+  readonly RetryStrategy?: { Attempts?: number; EvaluateOnExit?: Record<string, string>[] };
+  readonly Timeout?: { AttemptDurationSeconds?: number | string };
+}
+
 /** Batch job definitions by their local ARN. */
 export function jobDefinitions(template: CfnTemplate, overrides: Readonly<Record<string, string>> = {}): Map<string, LocalJobDefinition> {
   const out = new Map<string, LocalJobDefinition>();
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
     if (resource.Type !== 'AWS::Batch::JobDefinition') continue;
-    const props = resolveIntrinsics(template, resource.Properties ?? {}, overrides) as Record<string, any>;
-    const container = (props['ContainerProperties'] ?? {}) as Record<string, any>;
-    const requirements = (container['ResourceRequirements'] ?? []) as { Type: string; Value: string }[];
+    const props = resolveIntrinsics(template, resource.Properties ?? {}, overrides) as JobDefinitionProperties;
+    const container = props.ContainerProperties ?? {};
+    const requirements = container.ResourceRequirements ?? [];
     const req = (type: string) => Number(requirements.find((r) => r.Type === type)?.Value ?? Number.NaN);
-    const env = Object.fromEntries(((container['Environment'] ?? []) as { Name: string; Value: string }[]).map((e) => [e.Name, String(e.Value)]));
-    const retry = (props['RetryStrategy'] ?? {}) as { Attempts?: number; EvaluateOnExit?: Record<string, string>[] };
+    const env = Object.fromEntries((container.Environment ?? []).map((e) => [e.Name, String(e.Value)]));
+    const retry = props.RetryStrategy ?? {};
     out.set(localPhysicalId(template, logicalId), {
       arn: localPhysicalId(template, logicalId),
       logicalId,
-      command: (container['Command'] ?? []) as string[],
+      command: container.Command ?? [],
       environment: env,
       vcpus: req('VCPU'),
       memoryMiB: req('MEMORY'),
@@ -123,7 +134,7 @@ export function jobDefinitions(template: CfnTemplate, overrides: Readonly<Record
         ...(e['OnStatusReason'] !== undefined ? { onStatusReason: e['OnStatusReason'] } : {}),
         ...(e['OnReason'] !== undefined ? { onReason: e['OnReason'] } : {}),
       })),
-      ...(props['Timeout']?.['AttemptDurationSeconds'] ? { timeoutSeconds: Number(props['Timeout']['AttemptDurationSeconds']) } : {}),
+      ...(props.Timeout?.AttemptDurationSeconds ? { timeoutSeconds: Number(props.Timeout.AttemptDurationSeconds) } : {}),
     });
   }
   return out;
