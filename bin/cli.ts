@@ -4,8 +4,11 @@
  */
 import { Command } from 'commander';
 import { describeError } from '../lib/errors.ts';
+import { register as registerBench } from '../lib/cli/bench.ts';
 import { register as registerLocal } from '../lib/cli/local.ts';
 import { register as registerPlan } from '../lib/cli/plan.ts';
+import { register as registerProveBlock } from '../lib/cli/prove-block.ts';
+import { register as registerStatus } from '../lib/cli/status.ts';
 
 const program = new Command('prover')
   .description('Prove Aztec rollup blocks on AWS, serverless (and locally on the devnet).')
@@ -14,6 +17,9 @@ const program = new Command('prover')
 
 registerPlan(program);
 registerLocal(program);
+registerProveBlock(program);
+registerStatus(program);
+registerBench(program);
 
 try {
   await program.parseAsync(process.argv);

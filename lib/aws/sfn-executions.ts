@@ -12,11 +12,25 @@ import {
 } from '@aws-sdk/client-sfn';
 import type { ExecutionStatus, Executions } from '../pipeline/poll.ts';
 
-/** arn:aws:states:<region>:<account>:stateMachine:<name> → the ARN of its execution `name`. */
+/**
+ * arn:aws:states:<region>:<account>:stateMachine:<name> → the ARN of its execution `name`. A `#<TestCase>`
+ * suffix (Step Functions Local / LocalStack: start with mocked responses) is not part of the execution's ARN.
+ */
 export function executionArn(stateMachineArn: string, name: string): string {
   const parts = stateMachineArn.split(':');
   if (parts.length < 7 || parts[5] !== 'stateMachine') throw new Error(`not a state machine ARN: ${stateMachineArn}`);
-  return [...parts.slice(0, 5), 'execution', parts[6], name].join(':');
+  return [...parts.slice(0, 5), 'execution', parts[6]!.replace(/#.*$/, ''), name].join(':');
+}
+
+/** What DescribeExecution tells about a run. */
+export interface ExecutionDescription {
+  readonly name: string;
+  readonly executionArn: string;
+  readonly status: ExecutionStatus;
+  readonly startDate: Date | undefined;
+  readonly stopDate: Date | undefined;
+  readonly error: string | undefined;
+  readonly cause: string | undefined;
 }
 
 export class SfnExecutions implements Executions {
@@ -34,9 +48,23 @@ export class SfnExecutions implements Executions {
   }
 
   async status(name: string): Promise<ExecutionStatus | undefined> {
+    return (await this.describe(name))?.status;
+  }
+
+  /** The execution `name` of this state machine; undefined when there is none. */
+  async describe(name: string): Promise<ExecutionDescription | undefined> {
+    const arn = executionArn(this.stateMachineArn, name);
     try {
-      const out = await this.client.send(new DescribeExecutionCommand({ executionArn: executionArn(this.stateMachineArn, name) }));
-      return out.status as ExecutionStatus | undefined;
+      const out = await this.client.send(new DescribeExecutionCommand({ executionArn: arn }));
+      return {
+        name,
+        executionArn: out.executionArn ?? arn,
+        status: out.status as ExecutionStatus,
+        startDate: out.startDate,
+        stopDate: out.stopDate,
+        error: out.error,
+        cause: out.cause,
+      };
     } catch (err) {
       if (err instanceof ExecutionDoesNotExist) return undefined;
       throw err;

@@ -141,7 +141,8 @@ export async function planRun(params: PlanRunParameters): Promise<PlanOutput> {
   return planOutputOf(record);
 }
 
-async function checkRangeAgainstL1(params: PlanRunParameters): Promise<void> {
+/** The range checks Plan makes before reading tx data (also `prover prove-block`'s, before it starts a run). */
+export async function checkRangeAgainstL1(params: Pick<PlanRunParameters, 'fromBlock' | 'toBlock' | 'maxBlocks' | 'rollup'>): Promise<void> {
   const { fromBlock, toBlock, maxBlocks } = params;
   if (!Number.isSafeInteger(fromBlock) || !Number.isSafeInteger(toBlock) || fromBlock < 1) {
     throw new InputError(`invalid range ${fromBlock}..${toBlock}: block numbers start at 1`);

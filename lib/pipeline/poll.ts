@@ -5,8 +5,10 @@
  * retried under a suffixed name (`-r2`, `-r3`: Step Functions keeps a closed execution's name for 90 days),
  * and proven jobs are not redone because job results are content-addressed.
  */
-import { runId as makeRunId } from '../proving/job-id.ts';
 import type { RollupView } from './rollup-view.ts';
+import { parseRunName, rangeRun } from './run-name.ts';
+
+export { attemptName, parseRunName } from './run-name.ts';
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'PENDING_REDRIVE';
 
@@ -38,18 +40,6 @@ export interface PollResult {
   readonly gaveUp: string[];
 }
 
-const RUN_NAME = /^([a-z][a-z0-9]*)-(\d{10})-(\d{10})-([0-9a-f]{8})(?:-r(\d+))?$/;
-
-export function parseRunName(name: string): { profile: string; from: number; to: number; attempt: number } | undefined {
-  const m = RUN_NAME.exec(name);
-  if (!m) return undefined;
-  return { profile: m[1]!, from: Number(m[2]), to: Number(m[3]), attempt: m[5] ? Number(m[5]) : 1 };
-}
-
-export function attemptName(runId: string, attempt: number): string {
-  return attempt <= 1 ? runId : `${runId}-r${attempt}`;
-}
-
 export async function pollOnce(params: PollParameters): Promise<PollResult> {
   const { rollup, executions, profile } = params;
   const maxAttempts = params.maxAttempts ?? 3;
@@ -71,31 +61,17 @@ export async function pollOnce(params: PollParameters): Promise<PollResult> {
   while (next <= pending && result.started.length < params.maxRunsPerPoll) {
     const from = next;
     const to = minBig(pending, from + BigInt(params.maxBlocksPerRun) - 1n);
-    // The id covers L1's commitments, so a re-proposed (reorged) block gets a new run.
-    const archives: string[] = [];
-    for (let n = from; n <= to; n++) archives.push((await rollup.blockProposal(n)).archive);
-    const base = makeRunId(profile, Number(from), Number(to), archives);
-    const name = await pickAttempt(executions, base, maxAttempts);
-    if (name === undefined) {
-      result.gaveUp.push(base);
-    } else if ((await executions.start(name, { fromBlock: Number(from), toBlock: Number(to) })) === 'started') {
-      result.started.push(name);
+    const run = await rangeRun({ profile, rollup, executions, fromBlock: from, toBlock: to, maxAttempts });
+    if (run.name === undefined) {
+      result.gaveUp.push(run.runId);
+    } else if (run.status === undefined && (await executions.start(run.name, { ...run.input })) === 'started') {
+      result.started.push(run.name);
     } else {
-      result.alreadyRunning.push(name);
+      result.alreadyRunning.push(run.name);
     }
     next = to + 1n;
   }
   return result;
-}
-
-/** The name to (re)start: the first attempt that is not closed-unsuccessfully; undefined when all are used. */
-async function pickAttempt(executions: Executions, base: string, maxAttempts: number): Promise<string | undefined> {
-  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-    const name = attemptName(base, attempt);
-    const status = await executions.status(name);
-    if (status === undefined || status === 'RUNNING' || status === 'SUCCEEDED' || status === 'PENDING_REDRIVE') return name;
-  }
-  return undefined;
 }
 
 function minBig(a: bigint, b: bigint): bigint {

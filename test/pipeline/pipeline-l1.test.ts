@@ -58,8 +58,8 @@ describe('planRun', () => {
     const store = await storeWithBlocks(1, 2);
     const params = { runId: 'devnet-0000000001-0000000002-abcdef01', fromBlock: 1, toBlock: 2, profile: devnetProfile, store, rollup: devnetRollupView(ctx.sequencer, rollup), maxBlocks: 8, proverId: PROVER_ID } as const;
     const out = await planRun(params);
-    // 2 blocks × 3 txs: 6 tubes, 6 bases, 2 merges, 2 block roots, root.
-    expect(out.jobs).toBe(17);
+    // 2 blocks × 3 txs: 6 tubes, 6 bases, 2 merges, 2 block roots, 1 block merge, root.
+    expect(out.jobs).toBe(18);
     expect(out.levels[0]).toMatchObject({ level: 0, count: 6 });
     expect(out.levels.at(-1)?.count).toBe(1);
     const level0 = JSON.parse(Buffer.from((await store.get(out.levels[0]!.key))!).toString()) as { steps: { job: string; class: string }[] }[];
