@@ -6,6 +6,7 @@
  * unbalanced tree (largest power of two left) into a BLOCK_ROOT over one or two children; ROOT over the
  * block root. Jobs run one after another: bb already uses every core.
  */
+import { leftSubtreeSize } from '../../proving/planner.ts';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -82,12 +83,12 @@ export async function proveDevnetJob(job: DevnetJobInputs, options: { readonly c
 }
 
 /**
- * Aztec's unbalanced merge tree (foundation's unbalanced_tree_store): the largest power-of-two subtree goes
- * left, the remainder recurses right. Returns the (one or two) children of the block root.
+ * Proves the block's merge tree by the planner's rule (lib/proving/planner.ts: largest power-of-two subtree
+ * left). Returns the (one or two) children of the block root.
  */
 export async function mergeUp<T>(items: readonly T[], merge: (left: T, right: T) => Promise<T>): Promise<T[]> {
   if (items.length <= 2) return [...items];
-  const split = 2 ** Math.floor(Math.log2(items.length - 1));
+  const split = leftSubtreeSize(items.length);
   const collapse = async (range: readonly T[]): Promise<T> => {
     if (range.length === 1) return range[0]!;
     const [l, r] = await mergeUp(range, merge);
