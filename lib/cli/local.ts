@@ -12,6 +12,7 @@ import { readTips } from '../l1/read-tips.ts';
 import { startDevnetEnv } from '../local/devnet-env.ts';
 import type { LocalJobRecord } from '../local/batch-executor.ts';
 import { LocalProver, type LocalRunResult } from '../local/local-prover.ts';
+import { formatProgress, runProgress } from '../local/progress.ts';
 import { readPlan } from '../pipeline/plan-run.ts';
 import { findFinishedResult } from '../proving/job-runner.ts';
 import type { ArtifactStore } from '../proving/artifact-store.ts';
@@ -83,8 +84,13 @@ export async function runLocal(opts: Omit<LocalOptions, 'json'>, say: (line: str
     const poll = await prover.poll();
     say(`poller: L1 pending ${poll.pending}, proven ${poll.proven}; started ${poll.started.join(', ') || 'nothing'}`);
     const progress = setInterval(() => {
-      const done = prover.executor.jobs.filter((j) => j.status === 'SUCCEEDED').length;
-      say(`  [${Math.round((Date.now() - started) / 1000)}s] jobs done ${done}, running ${prover.executor.running}`);
+      void (async () => {
+        const elapsed = Math.round((Date.now() - started) / 1000);
+        for (const name of poll.started) {
+          const plan = await readPlan(env.store, name);
+          if (plan) say(formatProgress(runProgress(plan.graph, prover.executor.jobs, prover.executor.running), elapsed));
+        }
+      })().catch(() => {});
     }, 10_000);
     const runs = [];
     try {
