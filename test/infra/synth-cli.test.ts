@@ -93,7 +93,8 @@ describe('npx cdk synth (no AWS credentials, no Docker)', () => {
     const saved = { ...process.env };
     Object.assign(process.env, { PROFILE: 'devnet', ARTIFACT_BUCKET: 'bucket', L1_CHAIN_ID: '31337', MAX_BLOCKS_PER_RUN: '4' });
     try {
-      await expect(handler({ runId: 'devnet-run', request: { blockNumber: 3 } }, context)).rejects.toThrow(/not implemented yet: planForLambda/);
+      // A valid event reaches the wiring in the bundle, which names the missing deployment setting.
+      await expect(handler({ runId: 'devnet-run', request: { blockNumber: 3 } }, context)).rejects.toThrow(/no prover address configured \(config key proverAddress/);
     } finally {
       process.env = saved;
     }
