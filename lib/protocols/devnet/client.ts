@@ -3,16 +3,13 @@
  * client proof (`client` circuit, `-t noir-recursive`, < 1 s) that the TUBE job later verifies.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { bbProve } from '../../proving/bb.ts';
 import { ProverError } from '../../errors.ts';
 import { loadDevnetCircuit } from './artifacts.ts';
 import { BN254_FR_MODULUS, fieldsFromBytes, fieldToHex, type Field } from './fields.ts';
 import type { DevnetClientTx } from './inputs.ts';
 import { loadDevnetRules } from './state.ts';
 import { generateDevnetWitness } from './witness.ts';
+import { proveDevnetWitness } from './prove-witness.ts';
 
 export interface DevnetNote {
   readonly secret: Field;
@@ -54,32 +51,17 @@ export async function proveDevnetClientTx(params: ProveDevnetClientTxParameters)
     value: fieldToHex(params.note.value),
     new_secret: fieldToHex(params.newSecret),
   });
-  const dir = await mkdtemp(join(tmpdir(), 'devnet-client-'));
-  try {
-    await writeFile(join(dir, 'witness.gz'), witness);
-    const outcome = await bbProve({
-      bytecodePath: artifact.programPath,
-      witnessPath: join(dir, 'witness.gz'),
-      vkPath: artifact.vkPath,
-      outputDir: dir,
-      target: artifact.target,
-      crsPath: params.crsPath,
+  const proved = await proveDevnetWitness(artifact, witness, params.crsPath, 'client');
+  const [pubNote, nullifier, commitment] = fieldsFromBytes(proved.publicInputs, 'client public_inputs');
+  if (pubNote !== note || nullifier === undefined || commitment === undefined) {
+    throw new ProverError('client proof public inputs do not match the tx', {
+      metaMessages: [`expected note ${fieldToHex(note)}, got ${pubNote === undefined ? 'nothing' : fieldToHex(pubNote)}`],
     });
-    if (!outcome.ok) throw new ProverError(`client proof failed: ${outcome.reason}`, { retryable: outcome.retry });
-    const proof = await readFile(join(dir, 'proof'));
-    const [pubNote, nullifier, commitment] = fieldsFromBytes(await readFile(join(dir, 'public_inputs')), 'client public_inputs');
-    if (pubNote !== note || nullifier === undefined || commitment === undefined) {
-      throw new ProverError('client proof public inputs do not match the tx', {
-        metaMessages: [`expected note ${fieldToHex(note)}, got ${pubNote === undefined ? 'nothing' : fieldToHex(pubNote)}`],
-      });
-    }
-    return {
-      tx: { note, nullifier, commitment, proof: new Uint8Array(proof) },
-      newNote: { secret: params.newSecret, value: params.note.value },
-      proveMs: outcome.durationMs,
-      ...(outcome.peakRssKiB === undefined ? {} : { peakRssKiB: outcome.peakRssKiB }),
-    };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
   }
+  return {
+    tx: { note, nullifier, commitment, proof: proved.proof },
+    newNote: { secret: params.newSecret, value: params.note.value },
+    proveMs: proved.proveMs,
+    ...(proved.peakRssKiB === undefined ? {} : { peakRssKiB: proved.peakRssKiB }),
+  };
 }

@@ -9,10 +9,7 @@
 import { leftSubtreeSize } from '../../proving/planner.ts';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bbProve } from '../../proving/bb.ts';
 import { ProverError } from '../../errors.ts';
 import { loadDevnetCircuit, loadDevnetManifest, type DevnetCircuitName } from './artifacts.ts';
 import { devnetCacheRoot } from './cache-dir.ts';
@@ -22,6 +19,7 @@ import { BN254_FR_MODULUS, fieldToHex, fieldsFromBytes, type Field } from './fie
 import { buildDevnetCircuitInputs, type DevnetClientTx, type DevnetJobInputs, type DevnetProofOutput } from './inputs.ts';
 import { loadDevnetRules, type DevnetChainState } from './state.ts';
 import { generateDevnetWitness } from './witness.ts';
+import { proveDevnetWitness } from './prove-witness.ts';
 
 export interface DevnetJobMetrics {
   readonly type: DevnetJobInputs['type'];
@@ -45,41 +43,18 @@ export async function proveDevnetJob(job: DevnetJobInputs, options: { readonly c
   const { circuit, inputs } = await buildDevnetCircuitInputs(job);
   const artifact = loadDevnetCircuit(circuit);
   const { witness, durationMs: witnessMs } = await generateDevnetWitness(artifact, inputs);
-  const dir = await mkdtemp(join(tmpdir(), `devnet-${circuit}-`));
-  try {
-    await writeFile(join(dir, 'witness.gz'), witness);
-    const outcome = await bbProve({
-      bytecodePath: artifact.programPath,
-      witnessPath: join(dir, 'witness.gz'),
-      vkPath: artifact.vkPath,
-      outputDir: dir,
-      target: artifact.target,
-      crsPath: options.crsPath,
-    });
-    if (!outcome.ok) {
-      throw new ProverError(`${job.type} (${circuit}) proof failed: ${outcome.reason}`, {
-        retryable: outcome.retry,
-        metaMessages: outcome.stderr.split('\n').filter((l) => l.trim() !== '').slice(-5),
-      });
-    }
-    return {
-      output: {
-        proof: new Uint8Array(await readFile(join(dir, 'proof'))),
-        publicInputs: new Uint8Array(await readFile(join(dir, 'public_inputs'))),
-        vk: artifact.vk,
-      },
-      metrics: {
-        type: job.type,
-        circuit,
-        gates: artifact.gates,
-        witnessMs,
-        proveMs: outcome.durationMs,
-        ...(outcome.peakRssKiB === undefined ? {} : { peakRssKiB: outcome.peakRssKiB }),
-      },
-    };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  const proved = await proveDevnetWitness(artifact, witness, options.crsPath, `${job.type} (${circuit})`);
+  return {
+    output: { proof: proved.proof, publicInputs: proved.publicInputs, vk: artifact.vk },
+    metrics: {
+      type: job.type,
+      circuit,
+      gates: artifact.gates,
+      witnessMs,
+      proveMs: proved.proveMs,
+      ...(proved.peakRssKiB === undefined ? {} : { peakRssKiB: proved.peakRssKiB }),
+    },
+  };
 }
 
 /**
