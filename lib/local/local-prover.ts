@@ -5,6 +5,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { lambdaEventSchemas } from './lambda-events.ts';
+import { ProverError } from '../errors.ts';
 import { synthesizeProverTemplate } from '../infra/prover-app.ts';
 import { STATE } from '../infra/workflow-definition.ts';
 import { devnetRollupSubmitter, devnetRollupView } from '../l1/devnet-rollup-port.ts';
@@ -66,9 +67,10 @@ export class LocalProver {
   static async create(options: LocalProverOptions): Promise<LocalProver> {
     const { env } = options;
     const template = synthesizeProverTemplate({ config: { profile: 'devnet', proverImage: 'local/prover', maxBlocksPerRun: options.maxBlocksPerRun } }) as unknown as CfnTemplate;
-    // The bucket in the template is the local S3 server's bucket.
-    const bucketId = Object.entries(template.Resources).find(([, r]) => r.Type === 'AWS::S3::Bucket' && JSON.stringify(r.Properties ?? {}).includes('Lifecycle'))?.[0];
-    const overrides: Record<string, string> = bucketId ? { [bucketId]: env.s3.bucket } : {};
+    // The template's one bucket (the artifact bucket) is the local S3 server's bucket.
+    const buckets = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::S3::Bucket').map(([id]) => id);
+    if (buckets.length !== 1) throw new ProverError(`expected one S3 bucket in the synthesized template, found ${buckets.length}`);
+    const overrides: Record<string, string> = { [buckets[0]!]: env.s3.bucket };
     const { definition } = findStateMachine(template, overrides);
     const runner = options.launcher ? undefined : await bundleLocalJobRunner();
     const processes = new Set<ChildProcess>();
