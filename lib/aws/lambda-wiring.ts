@@ -18,6 +18,7 @@ import { planRun, type PlanOutput } from '../pipeline/plan-run.ts';
 import { pollOnce, type PollResult } from '../pipeline/poll.ts';
 import type { RollupSubmitter, RollupView } from '../pipeline/rollup-view.ts';
 import { submitRun, type SubmitOutcome } from '../pipeline/submit-run.ts';
+import { aztecRollupView } from '../protocols/aztec/l1/aztec-rollup-port.ts';
 import { getProfile } from '../protocols/registry.ts';
 import { S3ArtifactStore } from './s3-artifact-store.ts';
 import { createS3Client, s3ConfigFromEnv } from './s3-client.ts';
@@ -47,14 +48,28 @@ function rollupAddress(env: CommonEnv): `0x${string}` {
   return env.ROLLUP_ADDRESS;
 }
 
+/** The profile's L1 adapter: the DevnetRollup, or Aztec's Rollup (the pipeline's block numbers are its checkpoints). */
 function rollupView(env: CommonEnv): RollupView {
-  assertL1Adapter(env.PROFILE);
-  return devnetRollupView(createPublicClient({ chain: chain(env), transport: transport(env) }), rollupAddress(env));
+  getProfile(env.PROFILE);
+  const client = createPublicClient({ chain: chain(env), transport: transport(env) });
+  switch (env.PROFILE) {
+    case 'devnet':
+      return devnetRollupView(client, rollupAddress(env));
+    case 'aztec':
+      return aztecRollupView(client, rollupAddress(env));
+    default:
+      throw new InputError(`profile ${env.PROFILE} has no L1 adapter for the pipeline`);
+  }
 }
 
-function assertL1Adapter(profile: string): void {
+function assertSubmitter(profile: string): void {
   getProfile(profile);
-  if (profile !== 'devnet') throw new InputError(`profile ${profile} has no L1 adapter for the pipeline yet (only devnet)`);
+  if (profile === 'aztec') {
+    throw new InputError('profile aztec cannot submit to L1 yet: submitEpochRootProof needs, besides the root proof, the attestations of the epoch\'s last checkpoint and the KZG opening proof of the epoch\'s batched blob, which aztec runs do not produce yet', {
+      metaMessages: ['lib/protocols/aztec/l1/submit-epoch-root-proof.ts builds and sends the call once they exist'],
+    });
+  }
+  if (profile !== 'devnet') throw new InputError(`profile ${profile} has no L1 submitter for the pipeline yet (only devnet)`);
 }
 
 export async function planForLambda(event: PlanEvent, env: PlanEnv, log: LambdaLog): Promise<PlanOutput> {
@@ -81,7 +96,7 @@ export async function pollForLambda(_event: PollEvent, env: PollerEnv, log: Lamb
     maxBlocksPerRun: env.MAX_BLOCKS_PER_RUN,
     maxRunsPerPoll: env.MAX_RUNS_PER_POLL,
   });
-  log.info('polled', { pending: result.pending.toString(), proven: result.proven.toString(), started: result.started, alreadyRunning: result.alreadyRunning, gaveUp: result.gaveUp });
+  log.info('polled', { pending: result.pending.toString(), proven: result.proven.toString(), started: result.started, alreadyRunning: result.alreadyRunning, gaveUp: result.gaveUp, waiting: result.waiting });
   return result;
 }
 
@@ -98,7 +113,7 @@ async function loadSigningKey(secretArn: string): Promise<Hex> {
 }
 
 export async function submitForLambda(event: SubmitEvent, env: SubmitEnv, log: LambdaLog): Promise<SubmitOutcome> {
-  assertL1Adapter(env.PROFILE);
+  assertSubmitter(env.PROFILE);
   const account = privateKeyToAccount(await loadSigningKey(env.SIGNING_KEY_SECRET_ARN));
   const wallet = createWalletClient({ account, chain: chain(env), transport: transport(env) });
   const submitter: RollupSubmitter = devnetRollupSubmitter(wallet, rollupAddress(env));

@@ -5,7 +5,8 @@
  * retried under a suffixed name (`-r2`, `-r3`: Step Functions keeps a closed execution's name for 90 days),
  * and proven jobs are not redone because job results are content-addressed.
  */
-import type { RollupView } from './rollup-view.ts';
+import { ProverError } from '../errors.ts';
+import type { NextRange, RollupView } from './rollup-view.ts';
 import { parseRunName, rangeRun } from './run-name.ts';
 
 export { attemptName, parseRunName } from './run-name.ts';
@@ -38,6 +39,8 @@ export interface PollResult {
   readonly started: string[];
   readonly alreadyRunning: string[];
   readonly gaveUp: string[];
+  /** Why the poller stopped before `pending` (the L1 adapter's `nextRange` said to wait), if it did. */
+  readonly waiting?: string;
 }
 
 export async function pollOnce(params: PollParameters): Promise<PollResult> {
@@ -59,8 +62,9 @@ export async function pollOnce(params: PollParameters): Promise<PollResult> {
   }
 
   while (next <= pending && result.started.length < params.maxRunsPerPoll) {
-    const from = next;
-    const to = minBig(pending, from + BigInt(params.maxBlocksPerRun) - 1n);
+    const range = await nextRange(rollup, next, pending, params.maxBlocksPerRun);
+    if ('wait' in range) return { ...result, waiting: range.wait };
+    const { from, to } = range;
     const run = await rangeRun({ profile, rollup, executions, fromBlock: from, toBlock: to, maxAttempts });
     if (run.name === undefined) {
       result.gaveUp.push(run.runId);
@@ -72,6 +76,16 @@ export async function pollOnce(params: PollParameters): Promise<PollResult> {
     next = to + 1n;
   }
   return result;
+}
+
+/** The adapter's range (checked: it must start at `from` and end within `pending`), else `maxBlocks`-sized cuts. */
+async function nextRange(rollup: RollupView, from: bigint, pending: bigint, maxBlocks: number): Promise<NextRange> {
+  if (!rollup.nextRange) return { from, to: minBig(pending, from + BigInt(maxBlocks) - 1n) };
+  const range = await rollup.nextRange({ from, pending, maxBlocks });
+  if (!('wait' in range) && (range.from !== from || range.to < from || range.to > pending)) {
+    throw new ProverError(`the L1 adapter's next range ${range.from}..${range.to} does not start at ${from} and end by the pending tip ${pending}`);
+  }
+  return range;
 }
 
 function minBig(a: bigint, b: bigint): bigint {

@@ -12,9 +12,19 @@ export interface BlockProposalView {
   readonly archive: `0x${string}`;
 }
 
+/** The blocks the next run should prove, or why no run should start yet. */
+export type NextRange = { readonly from: bigint; readonly to: bigint } | { readonly wait: string };
+
 export interface RollupView {
   readTips(): Promise<RollupTips>;
   blockProposal(blockNumber: bigint): Promise<BlockProposalView>;
+  /**
+   * Optional, for rollups whose proofs must cover fixed units (Aztec: the checkpoints of one epoch, from its
+   * first, once the epoch is over): the range a run starting at `from` (the first block no run covers yet)
+   * must prove, with `to` ≤ `pending`, or `{ wait }` with the reason none can start yet. Without it the poller
+   * cuts ranges of at most `maxBlocks` blocks.
+   */
+  nextRange?(params: { readonly from: bigint; readonly pending: bigint; readonly maxBlocks: number }): Promise<NextRange>;
 }
 
 /** What Submit needs on top of reading: the profile's L1 adapter sends the root proof. */
