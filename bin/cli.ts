@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import { describeError } from '../lib/errors.ts';
+import { register as registerBbRemote } from '../lib/cli/bb-remote.ts';
 import { register as registerBench } from '../lib/cli/bench.ts';
 import { register as registerLocal } from '../lib/cli/local.ts';
 import { register as registerPlan } from '../lib/cli/plan.ts';
@@ -20,6 +21,7 @@ registerLocal(program);
 registerProveBlock(program);
 registerStatus(program);
 registerBench(program);
+registerBbRemote(program);
 
 try {
   await program.parseAsync(process.argv);

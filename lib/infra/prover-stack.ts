@@ -33,6 +33,8 @@ export const STACK_OUTPUTS = {
   alarmTopicArn: 'AlarmTopicArn',
   dashboardName: 'DashboardName',
   profile: 'Profile',
+  /** JSON object: resource class → Batch job definition ARN (bb-remote's BB_REMOTE_JOB_DEFINITIONS). */
+  jobDefinitions: 'JobDefinitions',
 } as const;
 
 export interface ProverStackProps extends StackProps {
@@ -214,6 +216,11 @@ export class ProverStack extends Stack {
     output(STACK_OUTPUTS.alarmTopicArn, this.observability.alarmTopic.topicArn, 'Alarm notifications (SNS)');
     output(STACK_OUTPUTS.dashboardName, this.observability.dashboard.dashboardName, 'CloudWatch dashboard');
     output(STACK_OUTPUTS.profile, profile.name, 'Protocol profile proven by this deployment');
+    output(
+      STACK_OUTPUTS.jobDefinitions,
+      this.toJsonString(Object.fromEntries(Object.entries(this.jobs.definitions).map(([name, def]) => [name, def.jobDefinitionArn]))),
+      'Batch job definition ARN per resource class (JSON; bb-remote: BB_REMOTE_JOB_DEFINITIONS)',
+    );
   }
 }
 

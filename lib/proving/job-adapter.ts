@@ -21,6 +21,8 @@ export interface PreparedProof {
   readonly outDir: string;
   /** Files in `outDir` to upload as the job's outputs. */
   readonly outputs: readonly string[];
+  /** Files in `outDir` to upload only if bb wrote them. */
+  readonly optionalOutputs?: readonly string[];
 }
 
 export interface JobAdapter {

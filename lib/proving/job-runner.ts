@@ -14,8 +14,9 @@ import { ProverError, describeError } from '../errors.ts';
 import type { ArtifactStore } from './artifact-store.ts';
 import type { ProvingBackend } from './backend.ts';
 import type { JobAdapter, JobIo, PreparedProof } from './job-adapter.ts';
-import { jobResultSchema, jobSpecSchema, type BbJobSpec, type JobResult, type JobSpec } from './job-spec.ts';
-import { jobOutputKey, jobResultKey, jobSpecKey } from './keys.ts';
+import { isJobId } from './job-id.ts';
+import { jobResultSchema, jobSpecSchema, type BbJobSpec, type JobError, type JobResult, type JobSpec } from './job-spec.ts';
+import { jobErrorKey, jobOutputKey, jobResultKey, jobSpecKey } from './keys.ts';
 
 export interface JobRunnerDeps {
   readonly store: ArtifactStore;
@@ -68,7 +69,24 @@ export async function runJob(jobId: string, deps: JobRunnerDeps): Promise<JobRun
     return { status: 'proved', result };
   } catch (err) {
     const retryable = err instanceof ProverError ? err.retryable : isTransient(err);
-    return { status: 'failed', retryable, message: `job ${jobId}: ${describeError(err)}` };
+    const message = `job ${jobId}: ${describeError(err)}`;
+    await recordFailure(deps.store, jobId, message, retryable);
+    return { status: 'failed', retryable, message };
+  }
+}
+
+/**
+ * jobs/<id>/error.json: the failure where a caller outside the container can read it (bb-remote reports it
+ * as bb's error text; Batch only keeps a status reason and the exit code). Best effort: the outcome and the
+ * exit code stay the contract, so a store that is down must not turn a proving failure into a crash.
+ */
+async function recordFailure(store: ArtifactStore, jobId: string, message: string, retryable: boolean): Promise<void> {
+  if (!isJobId(jobId)) return;
+  const record: JobError = { id: jobId, message, retryable, failedAt: new Date().toISOString(), host: hostname() };
+  try {
+    await store.put(jobErrorKey(jobId), Buffer.from(JSON.stringify(record, null, 2)), { contentType: 'application/json' });
+  } catch {
+    // The failure itself is still reported through the outcome (stderr line + exit code).
   }
 }
 
@@ -119,6 +137,16 @@ async function prove(spec: JobSpec, deps: JobRunnerDeps, workDir: string): Promi
     await deps.store.put(key, bytes);
     outputs[name] = { key, sha256: sha256(bytes), bytes: bytes.length };
   }
+  for (const name of prepared.optionalOutputs ?? []) {
+    const bytes = await readFile(join(prepared.outDir, name)).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return undefined;
+      throw err;
+    });
+    if (bytes === undefined) continue;
+    const key = jobOutputKey(spec.id, name);
+    await deps.store.put(key, bytes);
+    outputs[name] = { key, sha256: sha256(bytes), bytes: bytes.length };
+  }
   const result: JobResult = {
     id: spec.id,
     outputs,
@@ -157,7 +185,7 @@ async function prepareBbJob(spec: BbJobSpec, store: ArtifactStore, workDir: stri
       return path;
     }),
   );
-  return { args, outDir, outputs: spec.outputs };
+  return { args, outDir, outputs: spec.outputs, optionalOutputs: spec.optionalOutputs ?? [] };
 }
 
 async function prepareProtocolJob(spec: Extract<JobSpec, { kind: 'protocol' }>, deps: JobRunnerDeps, workDir: string): Promise<PreparedProof> {

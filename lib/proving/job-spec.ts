@@ -26,6 +26,8 @@ export const bbJobSpecSchema = z.object({
   inputs: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/), objectKeySchema),
   /** Files bb writes into `{out}` that the job must upload (missing ones fail the job). */
   outputs: z.array(z.string().regex(/^[A-Za-z0-9_.-]+$/)).min(1),
+  /** Files uploaded when bb wrote them (e.g. the AVM vk, which some bb versions write and others do not). */
+  optionalOutputs: z.array(z.string().regex(/^[A-Za-z0-9_.-]+$/)).optional(),
 });
 
 /** A node of a protocol's proving tree: inputs are built by the profile from its children's outputs. */
@@ -63,3 +65,13 @@ export const jobResultSchema = z.object({
   }),
 });
 export type JobResult = z.infer<typeof jobResultSchema>;
+
+/** jobs/<id>/error.json: the job runner's last failure of the job, for callers that cannot read its logs. */
+export const jobErrorSchema = z.object({
+  id: jobIdSchema,
+  message: z.string(),
+  retryable: z.boolean(),
+  failedAt: z.string(),
+  host: z.string(),
+});
+export type JobError = z.infer<typeof jobErrorSchema>;

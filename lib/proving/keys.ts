@@ -3,7 +3,8 @@
  * a malformed id must fail loudly instead of reading or writing an unrelated key.
  *
  *   runs/<runId>/plan.json | levels/<k>.json | failure.json | submission.json
- *   jobs/<jobId>/spec.json | inputs/<name> | output/<name> | result.json
+ *   jobs/<jobId>/spec.json | inputs/<name> | output/<name> | result.json | error.json
+ *   blobs/<sha256>                      content-addressed inputs (bb-remote: bytecode, witness, vk …)
  */
 import { assertJobId, assertRunId } from './job-id.ts';
 import { InputError } from '../errors.ts';
@@ -66,6 +67,23 @@ export function jobOutputKey(jobId: string, name: string): string {
 /** Written last by the job runner: its presence (with matching hashes) marks the job done. */
 export function jobResultKey(jobId: string): string {
   return `${jobPrefix(jobId)}result.json`;
+}
+
+/**
+ * Written by the job runner when a job fails (the message a caller outside the container needs, e.g.
+ * bb-remote after a Batch job FAILED); a later attempt may succeed and leave it stale, so readers compare
+ * its `failedAt` with their own submission time.
+ */
+export function jobErrorKey(jobId: string): string {
+  return `${jobPrefix(jobId)}error.json`;
+}
+
+const SHA256_PATTERN = /^[0-9a-f]{64}$/;
+
+/** A content-addressed object: the same bytes always live at the same key, so they are uploaded once. */
+export function blobKey(sha256: string): string {
+  if (!SHA256_PATTERN.test(sha256)) throw new InputError(`malformed sha256 ${JSON.stringify(sha256)}: expected 64 lowercase hex characters`);
+  return `blobs/${sha256}`;
 }
 
 function fileName(name: string): string {

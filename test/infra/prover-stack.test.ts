@@ -24,6 +24,9 @@ describe('ProverStack (devnet)', () => {
   it('exports what the CLI needs under stable output names', () => {
     expect(Object.keys(template.findOutputs('*')).sort()).toEqual(Object.values(STACK_OUTPUTS).sort());
     template.hasOutput(STACK_OUTPUTS.profile, { Value: 'devnet' });
+    // One job definition ARN per devnet resource class, as JSON (bb-remote reads it).
+    const jobDefs = JSON.stringify(template.findOutputs(STACK_OUTPUTS.jobDefinitions));
+    for (const name of ['small', 'medium']) expect(jobDefs).toContain(`\\"${name}\\":\\"`);
   });
 
   it('one artifact bucket, one state machine, one job queue, no NAT gateway, and the poll schedule enabled', () => {
