@@ -7,8 +7,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { createWalletClient, http, publicActions } from 'viem';
 import type { HDAccount } from 'viem/accounts';
 import { mnemonicToAccount } from 'viem/accounts';
+import { anvil as anvilChain } from 'viem/chains';
 import { ProverError } from '../errors.ts';
 
 /** anvil's well-known development mnemonic: its accounts are pre-funded. Never use it outside a local node. */
@@ -50,6 +52,17 @@ export class AnvilStartError extends ProverError {
 /** Pre-funded dev account `index` of the default anvil mnemonic. */
 export function anvilAccount(index = 0): HDAccount {
   return mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: index });
+}
+
+/** A funded dev account of `anvil` as a wallet client that can also read. */
+export function anvilWallet(anvil: Pick<Anvil, 'rpcUrl' | 'chainId'>, index: number, options: { retryCount?: number } = {}) {
+  return createWalletClient({
+    account: anvilAccount(index),
+    chain: { ...anvilChain, id: anvil.chainId },
+    transport: http(anvil.rpcUrl, { retryCount: options.retryCount ?? 0 }),
+    // anvil automines: poll receipts fast instead of viem's 4 s default.
+    pollingInterval: 50,
+  }).extend(publicActions);
 }
 
 /**

@@ -5,8 +5,6 @@
  */
 import { join } from 'node:path';
 import type { Address, Hex } from 'viem';
-import { createWalletClient, http, publicActions } from 'viem';
-import { anvil as anvilChain } from 'viem/chains';
 import { createS3Client } from '../aws/s3-client.ts';
 import { S3ArtifactStore } from '../aws/s3-artifact-store.ts';
 import { proverIdFromAddress } from '../l1/root-public-inputs.ts';
@@ -21,7 +19,7 @@ import { encodeDevnetArchiveLeaf, encodeDevnetClientTx } from '../protocols/devn
 import { sequenceBlock } from '../protocols/devnet/sequencer.ts';
 import { devnetStateTransition, loadDevnetRules, type DevnetChainState } from '../protocols/devnet/state.ts';
 import { writeDevnetSolidityVerifier } from '../protocols/devnet/solidity-verifier.ts';
-import { anvilAccount, startAnvil, type Anvil } from './anvil.ts';
+import { anvilWallet, startAnvil, type Anvil } from './anvil.ts';
 import { startLocalS3, type LocalS3 } from './s3-server.ts';
 
 export interface DevnetEnvOptions {
@@ -47,14 +45,7 @@ export interface DevnetEnv {
   stop(): Promise<void>;
 }
 
-function wallet(anvil: Anvil, index: number) {
-  return createWalletClient({
-    account: anvilAccount(index),
-    chain: { ...anvilChain, id: anvil.chainId },
-    transport: http(anvil.rpcUrl, { retryCount: 2 }),
-    pollingInterval: 100,
-  }).extend(publicActions);
-}
+const wallet = (anvil: Anvil, index: number) => anvilWallet(anvil, index, { retryCount: 2 });
 
 export async function startDevnetEnv(options: DevnetEnvOptions): Promise<DevnetEnv> {
   const manifest = loadDevnetManifest();
