@@ -6,7 +6,7 @@
  * Children are identified by their vk (matched against the manifest), so a child proof of the wrong circuit
  * fails here with a clear message instead of deep inside the recursive verifier.
  */
-import type { InputMap } from '@noir-lang/types';
+import type { InputMap, InputValue } from '@noir-lang/types';
 import { z } from 'zod';
 import { InputError } from '../../errors.ts';
 import {
@@ -78,6 +78,11 @@ export async function buildDevnetCircuitInputs(
   const vkSet = VK_SET_MEMBERS.map((name) => hex(fieldFromHex(manifest.circuits[name]!.keyHash)));
   const child = (out: DevnetProofOutput, allowed: readonly DevnetCircuitName[], what: string) =>
     parseChild(job.type, what, out, allowed, manifest);
+  /** Left and right children as the merge-like circuits take them: proof inputs plus their public values. */
+  const pair = (children: readonly DevnetProofOutput[], allowed: readonly DevnetCircuitName[], publicOf: (c: ParsedChild) => InputValue) => {
+    const [left, right] = children.map((c, i) => child(c, allowed, i === 0 ? 'left child' : 'right child')) as [ParsedChild, ParsedChild];
+    return { left, right, inputs: { left: left.input, left_public: publicOf(left), right: right.input, right_public: publicOf(right) } };
+  };
 
   switch (job.type) {
     case 'TUBE': {
@@ -110,21 +115,7 @@ export async function buildDevnetCircuitInputs(
       };
     }
     case 'MERGE': {
-      const [left, right] = job.children.map((c, i) => child(c, TX_ROLLUP, i === 0 ? 'left child' : 'right child')) as [
-        ParsedChild,
-        ParsedChild,
-      ];
-      return {
-        circuit,
-        inputs: {
-          vk_set_root: hex(vkSetRoot),
-          vk_set: vkSet,
-          left: left.input,
-          left_public: txRollupPublic(left),
-          right: right.input,
-          right_public: txRollupPublic(right),
-        },
-      };
+      return { circuit, inputs: { vk_set_root: hex(vkSetRoot), vk_set: vkSet, ...pair(job.children, TX_ROLLUP, txRollupPublic).inputs } };
     }
     case 'BLOCK_ROOT': {
       const rules = await loadDevnetRules();
@@ -139,38 +130,11 @@ export async function buildDevnetCircuitInputs(
         const only = child(job.children[0], TX_ROLLUP, 'child');
         return { circuit, inputs: { ...common, child: only.input, child_public: txRollupPublic(only) } };
       }
-      const [left, right] = job.children.map((c, i) => child(c, TX_ROLLUP, i === 0 ? 'left child' : 'right child')) as [
-        ParsedChild,
-        ParsedChild,
-      ];
-      return {
-        circuit,
-        inputs: {
-          ...common,
-          left: left.input,
-          left_public: txRollupPublic(left),
-          right: right.input,
-          right_public: txRollupPublic(right),
-        },
-      };
+      return { circuit, inputs: { ...common, ...pair(job.children, TX_ROLLUP, txRollupPublic).inputs } };
     }
     case 'BLOCK_MERGE': {
-      const [left, right] = job.children.map((c, i) => child(c, BLOCK_ROLLUP, i === 0 ? 'left child' : 'right child')) as [
-        ParsedChild,
-        ParsedChild,
-      ];
-      return {
-        circuit,
-        inputs: {
-          vk_set_root: hex(vkSetRoot),
-          previous_archive: hex(left.publicInputs[1]!),
-          vk_set: vkSet,
-          left: left.input,
-          left_public: blockRollupPublic(left),
-          right: right.input,
-          right_public: blockRollupPublic(right),
-        },
-      };
+      const { left, inputs } = pair(job.children, BLOCK_ROLLUP, blockRollupPublic);
+      return { circuit, inputs: { vk_set_root: hex(vkSetRoot), previous_archive: hex(left.publicInputs[1]!), vk_set: vkSet, ...inputs } };
     }
     case 'ROOT': {
       const children = job.children.map((c, i, all) =>
