@@ -12,5 +12,9 @@ export const containerEnvSchema = z.object({
   CRS_PATH: z.string().optional(),
   BB_BINARY: z.string().optional(),
   SCRATCH_DIR: z.string().optional(),
+  /** Aztec jobs: bb.js 4.1.2 backend (`auto`: native when its binary runs here, else WASM). */
+  AZTEC_BB_BACKEND: z.enum(['auto', 'native', 'wasm']).default('auto'),
+  /** Aztec jobs: a bb 4.1.2 binary for the native backend (default: the one in bb.js 4.1.2). */
+  AZTEC_BB_BINARY: z.string().optional(),
 });
 export type ContainerEnv = z.infer<typeof containerEnvSchema>;

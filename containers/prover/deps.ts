@@ -3,6 +3,7 @@ import { createS3Client } from '../../lib/aws/s3-client.ts';
 import { S3ArtifactStore } from '../../lib/aws/s3-artifact-store.ts';
 import { NativeBbBackend } from '../../lib/proving/bb.ts';
 import type { JobRunnerDeps } from '../../lib/proving/job-runner.ts';
+import { createAztecJobProver } from '../../lib/protocols/aztec/prover/aztec-job-prover.ts';
 import { devnetJobAdapter } from '../../lib/protocols/devnet/job-adapter.ts';
 import type { ContainerEnv } from './container-env.ts';
 
@@ -14,6 +15,10 @@ export async function createJobRunnerDeps(env: ContainerEnv): Promise<JobRunnerD
     store,
     backend: new NativeBbBackend(env.BB_BINARY ? { bbPath: env.BB_BINARY } : {}),
     adapters: { devnet: devnetJobAdapter },
+    // Aztec jobs need the CRS; without one the runner refuses them with a message saying so.
+    ...(env.CRS_PATH
+      ? { aztecProver: createAztecJobProver({ crsPath: env.CRS_PATH, backend: env.AZTEC_BB_BACKEND, ...(env.AZTEC_BB_BINARY ? { bbPath: env.AZTEC_BB_BINARY } : {}) }) }
+      : {}),
     ...(env.CRS_PATH ? { crsPath: env.CRS_PATH } : {}),
     ...(env.SCRATCH_DIR ? { scratchRoot: env.SCRATCH_DIR } : {}),
   };

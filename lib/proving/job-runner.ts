@@ -15,7 +15,7 @@ import type { ArtifactStore } from './artifact-store.ts';
 import type { ProvingBackend } from './backend.ts';
 import type { JobAdapter, JobIo, PreparedProof } from './job-adapter.ts';
 import { isJobId } from './job-id.ts';
-import { jobResultSchema, jobSpecSchema, type BbJobSpec, type JobError, type JobResult, type JobSpec } from './job-spec.ts';
+import { jobResultSchema, jobSpecSchema, type AztecJobSpec, type BbJobSpec, type JobError, type JobResult, type JobSpec } from './job-spec.ts';
 import { jobErrorKey, jobOutputKey, jobResultKey, jobSpecKey } from './keys.ts';
 
 export interface JobRunnerDeps {
@@ -23,11 +23,23 @@ export interface JobRunnerDeps {
   readonly backend: ProvingBackend;
   /** Adapters by profile name, for protocol jobs. */
   readonly adapters: Readonly<Record<string, JobAdapter>>;
+  /** Proves `kind: 'aztec'` jobs (Aztec's own circuits and formats); absent where the image has no Aztec prover. */
+  readonly aztecProver?: AztecJobProver;
   readonly crsPath?: string;
   /** Parent of per-job scratch dirs (default: the OS temp dir). */
   readonly scratchRoot?: string;
   /** Keep the scratch dir (debugging). */
   readonly keepScratch?: boolean;
+}
+
+/** Aztec's job in, Aztec's result JSON out (lib/protocols/aztec/prover/aztec-job-prover.ts). */
+export interface AztecJobProver {
+  prove(request: { readonly type: AztecJobSpec['type']; readonly inputs: Uint8Array }): Promise<{
+    readonly output: Uint8Array;
+    readonly proveMs: number;
+    readonly backend: string;
+    readonly backendVersion: string;
+  }>;
 }
 
 export type JobRunOutcome =
@@ -119,6 +131,7 @@ async function proveWithScratch(spec: JobSpec, deps: JobRunnerDeps): Promise<Job
 }
 
 async function prove(spec: JobSpec, deps: JobRunnerDeps, workDir: string): Promise<JobResult> {
+  if (spec.kind === 'aztec') return proveAztecSpec(spec, deps);
   const started = Date.now();
   const prepared = spec.kind === 'bb' ? await prepareBbJob(spec, deps.store, workDir) : await prepareProtocolJob(spec, deps, workDir);
   const outcome = await deps.backend.run({ args: prepared.args, cwd: workDir, ...(deps.crsPath ? { crsPath: deps.crsPath } : {}) });
@@ -160,9 +173,39 @@ async function prove(spec: JobSpec, deps: JobRunnerDeps, workDir: string): Promi
       finishedAt: new Date().toISOString(),
     },
   };
-  // Last write: the done-marker.
-  await deps.store.put(jobResultKey(spec.id), Buffer.from(JSON.stringify(result, null, 2)));
+  return writeResult(deps.store, result);
+}
+
+/** Last write of every job: the done-marker. */
+async function writeResult(store: ArtifactStore, result: JobResult): Promise<JobResult> {
+  await store.put(jobResultKey(result.id), Buffer.from(JSON.stringify(result, null, 2)));
   return result;
+}
+
+/** Aztec's inputs from Aztec's proof-store key, Aztec's result JSON to Aztec's output key. */
+async function proveAztecSpec(spec: AztecJobSpec, deps: JobRunnerDeps): Promise<JobResult> {
+  const started = Date.now();
+  if (deps.aztecProver === undefined) {
+    throw new ProverError(`job ${spec.id} is an Aztec ${spec.type} job, but this job runner has no Aztec prover`, {
+      metaMessages: ['the Aztec prover needs CRS_PATH (the image sets it); see containers/prover/deps.ts'],
+    });
+  }
+  const inputs = await deps.store.get(spec.inputs);
+  if (inputs === undefined) throw new ProverError(`the inputs of Aztec job ${spec.id} (${spec.type}) are missing at ${spec.inputs}`);
+  const proved = await deps.aztecProver.prove({ type: spec.type, inputs });
+  await deps.store.put(spec.output, proved.output, { contentType: 'application/json' });
+  return writeResult(deps.store, {
+    id: spec.id,
+    outputs: { result: { key: spec.output, sha256: sha256(proved.output), bytes: proved.output.length } },
+    metrics: {
+      wallMs: Date.now() - started,
+      proveMs: proved.proveMs,
+      backend: proved.backend,
+      backendVersion: proved.backendVersion,
+      host: hostname(),
+      finishedAt: new Date().toISOString(),
+    },
+  });
 }
 
 async function prepareBbJob(spec: BbJobSpec, store: ArtifactStore, workDir: string): Promise<PreparedProof> {

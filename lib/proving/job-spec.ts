@@ -4,6 +4,7 @@
  * that names the field.
  */
 import { z } from 'zod';
+import { AZTEC_JOB_TYPES } from '../protocols/aztec/job-types.ts';
 import { JOB_ID_PATTERN } from './job-id.ts';
 
 export const jobIdSchema = z.string().regex(JOB_ID_PATTERN, 'job id must be 24 lowercase hex characters');
@@ -44,10 +45,24 @@ export const protocolJobSpecSchema = z.object({
   inputs: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/), objectKeySchema).default({}),
 });
 
-export const jobSpecSchema = z.discriminatedUnion('kind', [bbJobSpecSchema, protocolJobSpecSchema]);
+/**
+ * A job of Aztec's own prover (its broker's proof store layout, prover-client FileStoreProofStore): the job
+ * reads Aztec's serialized inputs from `inputs` (inputs/<TYPE>/<aztecJobId>) and writes Aztec's result JSON
+ * to `output` (outputs/<TYPE>/<aztecJobId>.json), where Aztec's broker reads it back.
+ */
+export const aztecJobSpecSchema = z.object({
+  kind: z.literal('aztec'),
+  id: jobIdSchema,
+  type: z.enum(AZTEC_JOB_TYPES),
+  inputs: objectKeySchema,
+  output: objectKeySchema,
+});
+
+export const jobSpecSchema = z.discriminatedUnion('kind', [bbJobSpecSchema, protocolJobSpecSchema, aztecJobSpecSchema]);
 
 export type BbJobSpec = z.infer<typeof bbJobSpecSchema>;
 export type ProtocolJobSpec = z.infer<typeof protocolJobSpecSchema>;
+export type AztecJobSpec = z.infer<typeof aztecJobSpecSchema>;
 export type JobSpec = z.infer<typeof jobSpecSchema>;
 
 /** The done-marker written last (jobs/<id>/result.json): a job is finished iff this exists and matches. */

@@ -5,12 +5,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Address, Hex, Log } from 'viem';
 import { concat, decodeFunctionData, encodeAbiParameters, encodeEventTopics, getAddress, pad, parseAbiParameters, toFunctionSelector, toHex } from 'viem';
-import { InputError } from '../../lib/errors.ts';
-import { L1UnreachableError } from '../../lib/l1/errors.ts';
-import { LocalExecutions } from '../../lib/local/executions.ts';
-import type { Anvil } from '../../lib/local/anvil.ts';
-import { startAnvil } from '../../lib/local/anvil.ts';
-import { pollOnce } from '../../lib/pipeline/poll.ts';
+import { InputError } from '../../../lib/errors.ts';
+import { L1UnreachableError } from '../../../lib/l1/errors.ts';
+import { LocalExecutions } from '../../../lib/local/executions.ts';
+import type { Anvil } from '../../../lib/local/anvil.ts';
+import { startAnvil } from '../../../lib/local/anvil.ts';
+import { pollOnce } from '../../../lib/pipeline/poll.ts';
 import {
   AZTEC_EPOCH_FEES_LENGTH,
   AZTEC_L1_ARTIFACTS_VERSION,
@@ -34,7 +34,7 @@ import {
   readAztecTips,
   submitEpochRootProof,
   type BuildSubmitEpochRootProofArgsParameters,
-} from '../../lib/protocols/aztec/l1/index.ts';
+} from '../../../lib/protocols/aztec/l1/index.ts';
 import {
   archiveOf,
   AZTEC_L1_FIXTURE_VERSION,
@@ -52,7 +52,7 @@ import {
   walletFor,
   type AztecRollupDeployment,
   type TestWallet,
-} from './fixtures/aztec-rollup.ts';
+} from '../fixtures/aztec-rollup.ts';
 
 const bytes32 = (n: bigint): Hex => toHex(n, { size: 32 });
 const PROVER = getAddress('0x00000000000000000000000000000000000a11ce');

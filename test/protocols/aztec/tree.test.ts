@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 
-import { aztecProfile } from '../../lib/protocols/aztec/profile.ts';
-import { AZTEC_JOB_TYPES } from '../../lib/protocols/aztec/job-types.ts';
-import type { BlockShape } from '../../lib/proving/profile.ts';
-import { aztecLeafDepth, GraphView, isPowerOfTwo, makeBlocks, uniformBlocks } from '../proving/fixtures.ts';
+import { aztecProfile } from '../../../lib/protocols/aztec/profile.ts';
+import { AZTEC_JOB_TYPES } from '../../../lib/protocols/aztec/job-types.ts';
+import type { BlockShape } from '../../../lib/proving/profile.ts';
+import { aztecLeafDepth, GraphView, isPowerOfTwo, makeBlocks, uniformBlocks } from '../../proving/fixtures.ts';
 
 const plan = (blocks: BlockShape[]) => new GraphView(aztecProfile.planRange(blocks));
 const BASES = new Set(['PRIVATE_TX_BASE_ROLLUP', 'PUBLIC_TX_BASE_ROLLUP']);

@@ -1,0 +1,196 @@
+/**
+ * Proves one Aztec proving job the way Aztec's own agent does (@aztec/bb-prover 4.1.2 `BBNativeRollupProver`),
+ * from the bytes Aztec's proof store keeps and into the JSON it keeps:
+ *
+ *   inputs/<TYPE>/<jobId>        `inputs.toBuffer()`                     (prover-client FileStoreProofStore)
+ *   → Aztec's class `.fromBuffer` → Aztec's `convert…ToWitnessMap` → acvm_js 4.1.2 → witness
+ *   → bb 4.1.2 (bb.js; native or WASM) → proof + public inputs, checked against the verification key
+ *   → `PublicInputsAndRecursiveProof` → outputs/<TYPE>/<jobId>.json `jsonStringify({ type, result })`
+ *
+ * so Aztec's broker/orchestrator reads our result with its own `ProvingJobResult` schema.
+ */
+import { IPA_CLAIM_SIZE, NESTED_RECURSIVE_PROOF_LENGTH, PAIRING_POINTS_SIZE } from '@aztec/constants';
+import { jsonStringify } from '@aztec/foundation/json-rpc';
+import { executeCircuit, compressWitness } from '@aztec/noir-acvm_js';
+import { foreignCallHandler, getServerCircuitArtifact } from '@aztec/noir-protocol-circuits-types/server';
+import { ServerCircuitVks } from '@aztec/noir-protocol-circuits-types/server/vks';
+import { getProvingJobInputClassFor, makePublicInputsAndRecursiveProof } from '@aztec/stdlib/interfaces/server';
+import { Proof, ProvingRequestType, RecursiveProof, makeRecursiveProofFromBinary } from '@aztec/stdlib/proofs';
+import { VerificationKeyAsFields, VerificationKeyData } from '@aztec/stdlib/vks';
+import { Fr } from '@aztec/foundation/curves/bn254';
+import { gunzipSync } from 'node:zlib';
+import { InputError, ProverError } from '../../../errors.ts';
+import type { AztecJobType } from '../job-types.ts';
+import { AZTEC_BB_VERSION, loadBn254Crs, loadGrumpkinCrs, openAztecBarretenberg, type AztecBbBackendChoice, type OpenedAztecBb, type AztecProofSettings } from './barretenberg.ts';
+import { aztecCircuitFor, type AztecCircuitRow, type AztecVerifierTarget } from './circuit-table.ts';
+import type { AztecCrsDir } from './crs-dir.ts';
+
+export interface AztecJobProofRequest {
+  readonly type: AztecJobType;
+  /** Aztec's serialized inputs (`toBuffer()` of the job type's private inputs class). */
+  readonly inputs: Uint8Array;
+  readonly crs: AztecCrsDir;
+  readonly backend: AztecBbBackendChoice;
+  readonly threads?: number;
+  /** Native bb 4.1.2 binary (default: bb.js's). */
+  readonly bbPath?: string;
+}
+
+export interface AztecJobProof {
+  /** outputs/<TYPE>/<jobId>.json: `jsonStringify({ type, result })`, Aztec's `ProvingJobResult`. */
+  readonly resultJson: string;
+  /** 'artifact': Aztec's key (the real CRS); 'computed': the key bb computed with an insecure test CRS. */
+  readonly verificationKey: 'artifact' | 'computed';
+  readonly metrics: {
+    readonly witnessMs: number;
+    readonly proveMs: number;
+    readonly verifyMs: number;
+    readonly gates: number;
+    readonly dyadicGates: number;
+    readonly backend: string;
+  };
+}
+
+const SETTINGS: Readonly<Record<AztecVerifierTarget, AztecProofSettings>> = {
+  'noir-rollup-no-zk': { ipaAccumulation: true, oracleHashType: 'poseidon2', disableZk: true, optimizedSolidityVerifier: false },
+  'noir-recursive-no-zk': { ipaAccumulation: false, oracleHashType: 'poseidon2', disableZk: true, optimizedSolidityVerifier: false },
+  'evm-no-zk': { ipaAccumulation: false, oracleHashType: 'keccak', disableZk: true, optimizedSolidityVerifier: false },
+};
+
+export async function proveAztecJob(request: AztecJobProofRequest): Promise<AztecJobProof> {
+  const { type } = request;
+  const row = aztecCircuitFor(type);
+  if (row === undefined) {
+    throw new ProverError(`${type} jobs are not supported by the Aztec job prover`, {
+      metaMessages: ['the AVM is proven by `bb avm_prove` from msgpack inputs; run it through bb-remote with an AVM-enabled bb'],
+    });
+  }
+  const inputs = decodeInputs(type, request.inputs);
+  const artifact = getServerCircuitArtifact(row.artifact);
+
+  const witnessStarted = performance.now();
+  const witness = await solveWitness(type, row, inputs, Buffer.from(artifact.bytecode, 'base64'));
+  const output = row.fromWitness(witness);
+  const witnessMs = Math.round(performance.now() - witnessStarted);
+
+  const settings = SETTINGS[row.target];
+  const bytecode = gunzipSync(Buffer.from(artifact.bytecode, 'base64'));
+  const artifactVk = ServerCircuitVks[row.artifact];
+  const bb = await openAztecBarretenberg({
+    backend: request.backend,
+    ...(request.threads !== undefined ? { threads: request.threads } : {}),
+    ...(request.bbPath !== undefined ? { bbPath: request.bbPath } : {}),
+  });
+  try {
+    const circuit = { name: type, bytecode, verificationKey: new Uint8Array() };
+    // Grumpkin first: bb's circuit stats for IPA circuits already need it.
+    if (settings.ipaAccumulation) await loadGrumpkinCrs(bb.api, request.crs);
+    const stats = await bb.api.circuitStats({ circuit, includeGatesPerOpcode: false, settings });
+    await loadBn254Crs(bb.api, request.crs, stats.numGatesDyadic + 1);
+
+    // With Aztec's CRS the artifact's key is the circuit's key (and saves bb computing it); with a test CRS
+    // the commitments differ, so bb must compute its own and we report that one.
+    const vkData = request.crs.insecure ? await computedVerificationKey(bb.api, circuit, settings) : artifactVk;
+
+    const proveStarted = performance.now();
+    const { proof, publicInputs } = await bb.api.circuitProve({
+      witness: gunzipSync(compressWitness(witness)),
+      circuit: { ...circuit, verificationKey: vkData.keyAsBytes },
+      settings,
+    });
+    const proveMs = Math.round(performance.now() - proveStarted);
+    if (proof.length !== row.proofLength) {
+      throw new ProverError(`${type}: bb returned a proof of ${proof.length} fields, Aztec expects ${row.proofLength}`, {
+        metaMessages: [`bb.js ${AZTEC_BB_VERSION} and the circuits of @aztec/noir-protocol-circuits-types must be the same release`],
+      });
+    }
+
+    // Aztec's agent verifies every proof before reporting it (bb-prover `createRecursiveProofAndVerify`).
+    const verifyStarted = performance.now();
+    const { verified } = await bb.api.circuitVerify({ verificationKey: vkData.keyAsBytes, publicInputs, proof, settings });
+    const verifyMs = Math.round(performance.now() - verifyStarted);
+    if (!verified) {
+      throw new ProverError(`${type}: the proof bb produced does not verify against ${request.crs.insecure ? 'the key bb computed' : "Aztec's verification key"}`, {
+        metaMessages: request.crs.insecure ? [] : [`is ${request.crs.dir} Aztec's ceremony CRS? A different CRS gives different keys`],
+      });
+    }
+
+    const recursiveProof = toRecursiveProof(row, vkData, publicInputs, proof);
+    const result = makePublicInputsAndRecursiveProof(output, recursiveProof, vkData);
+    const resultJson = jsonStringify({ type: ProvingRequestType[type], result });
+    return {
+      resultJson,
+      verificationKey: request.crs.insecure ? 'computed' : 'artifact',
+      metrics: { witnessMs, proveMs, verifyMs, gates: stats.numGates, dyadicGates: stats.numGatesDyadic, backend: `bb.js ${AZTEC_BB_VERSION} ${bb.backend}` },
+    };
+  } finally {
+    await bb.close();
+  }
+}
+
+/**
+ * The key bb computes for the circuit, as Aztec's `VerificationKeyData`. Its hash is Aztec's `hashVK`
+ * (poseidon2 over the key's fields), computed on our bb.js instance: stdlib's `fromFrBuffer` would use
+ * @aztec/foundation's bb.js singleton, which insists on the native binary when one is installed.
+ */
+async function computedVerificationKey(api: OpenedAztecBb['api'], circuit: { name: string; bytecode: Uint8Array }, settings: AztecProofSettings): Promise<VerificationKeyData> {
+  const bytes = Buffer.from((await api.circuitComputeVk({ circuit, settings })).bytes);
+  const fields: Fr[] = [];
+  for (let i = 0; i < bytes.length; i += Fr.SIZE_IN_BYTES) fields.push(Fr.fromBuffer(bytes.subarray(i, i + Fr.SIZE_IN_BYTES)));
+  const { hash } = await api.poseidon2Hash({ inputs: fields.map((f) => f.toBuffer()) });
+  return new VerificationKeyData(new VerificationKeyAsFields(fields, Fr.fromBuffer(Buffer.from(hash))), bytes);
+}
+
+/** Aztec's class for the type reads the bytes; anything it does not consume exactly is rejected. */
+function decodeInputs(type: AztecJobType, bytes: Uint8Array): { toBuffer(): Buffer } {
+  const cls = getProvingJobInputClassFor(ProvingRequestType[type]);
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let decoded: { toBuffer(): Buffer };
+  try {
+    decoded = cls.fromBuffer(buffer);
+  } catch (cause) {
+    throw new InputError(`the inputs are not a serialized ${cls.name} (${type})`, { cause, metaMessages: [`${bytes.length} bytes`] });
+  }
+  const again = decoded.toBuffer();
+  if (!again.equals(buffer)) {
+    throw new InputError(`the inputs are not a serialized ${cls.name} (${type})`, {
+      metaMessages: [`${bytes.length} bytes given, a ${cls.name} reads ${again.length}: wrong job type, truncated or trailing data`],
+    });
+  }
+  return decoded;
+}
+
+async function solveWitness(type: AztecJobType, row: AztecCircuitRow, inputs: unknown, bytecode: Buffer): Promise<Map<number, string>> {
+  let initial: Map<number, string>;
+  try {
+    initial = row.toWitness(inputs as never);
+  } catch (cause) {
+    throw new InputError(`${type}: the inputs do not fit the circuit's ABI`, { cause });
+  }
+  try {
+    return await executeCircuit(bytecode, initial, foreignCallHandler);
+  } catch (cause) {
+    // A failed assertion: these inputs cannot be proven, however often we retry.
+    throw new ProverError(`${type}: the circuit rejected the inputs (witness generation failed)`, { cause });
+  }
+}
+
+/**
+ * bb's proof → Aztec's `RecursiveProof`, as bb-prover's `readProofsFromOutputDirectory` builds it from bb's
+ * `public_inputs` and `proof` files: fields = the proof; binary = public inputs ‖ proof, with the count of the
+ * circuit's own public inputs (the key's count minus pairing points and, for IPA circuits, the IPA claim).
+ */
+function toRecursiveProof(row: AztecCircuitRow, vk: VerificationKeyData, publicInputs: Uint8Array[], proof: Uint8Array[]): RecursiveProof<number> {
+  const own = vk.numPublicInputs - PAIRING_POINTS_SIZE - (row.target === 'noir-rollup-no-zk' ? IPA_CLAIM_SIZE : 0);
+  if (publicInputs.length !== own) {
+    throw new ProverError(`bb returned ${publicInputs.length} public inputs; the verification key implies ${own}`);
+  }
+  const binary = Buffer.concat([...publicInputs, ...proof].map((f) => Buffer.from(f)));
+  const recursive = new RecursiveProof(proof.map((f) => Fr.fromBuffer(Buffer.from(f))), new Proof(binary, own), true, row.proofLength);
+  if (row.artifact !== 'RootRollupArtifact') return recursive;
+  // bb-prover `getRootRollupProof`: the root's proof is re-read at the nested length and its public-input
+  // count includes the pairing points (aztec-packages#13188, "Remove this hack").
+  const root = makeRecursiveProofFromBinary(recursive.binaryProof, NESTED_RECURSIVE_PROOF_LENGTH);
+  root.binaryProof.numPublicInputs += PAIRING_POINTS_SIZE;
+  return root;
+}
