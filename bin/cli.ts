@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import { describeError } from '../lib/errors.ts';
+import { register as registerAztecJob } from '../lib/cli/aztec-job.ts';
 import { register as registerBbRemote } from '../lib/cli/bb-remote.ts';
 import { register as registerBench } from '../lib/cli/bench.ts';
 import { register as registerLocal } from '../lib/cli/local.ts';
@@ -22,6 +23,7 @@ registerProveBlock(program);
 registerStatus(program);
 registerBench(program);
 registerBbRemote(program);
+registerAztecJob(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -12,14 +12,12 @@
  */
 import { stat, mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { createHash } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describeError } from '../errors.ts';
 import type { ArtifactStore } from '../proving/artifact-store.ts';
-import { jobErrorSchema, jobResultSchema, type JobError } from '../proving/job-spec.ts';
-import { jobErrorKey, jobResultKey, jobSpecKey } from '../proving/keys.ts';
+import { jobSpecKey } from '../proving/keys.ts';
 import { parseBbCall, type DelegatedCall } from './bb-argv.ts';
 import type { RemoteExecutor } from './remote.ts';
+import { runRemoteJob, type FinishedJob } from './run-remote-job.ts';
 import { remoteJobSpec, uploadBlob, type UploadedInput } from './remote-job.ts';
 import { resourceClassFor } from './resource-class.ts';
 
@@ -80,69 +78,25 @@ async function delegateCall(call: DelegatedCall, d: Delegation, ctx: BbRemoteCon
   for (const [name, path] of Object.entries(call.inputs)) uploaded[name] = await uploadBlob(d.store, path);
   const spec = remoteJobSpec(call, uploaded);
   log(`${call.command} → job ${spec.id}; inputs: ${describeUploads(uploaded)}`);
+  // Content-addressed: an existing spec at this id has the same content.
+  await d.store.putIfAbsent(jobSpecKey(spec.id), Buffer.from(JSON.stringify(spec, null, 2)), { contentType: 'application/json' });
 
-  let result = await fetchFinished(d.store, spec.id);
-  if (result !== undefined) {
-    log(`job ${spec.id} already finished: reusing its outputs`);
-  } else {
-    // Content-addressed: an existing spec at this id has the same content.
-    await d.store.putIfAbsent(jobSpecKey(spec.id), Buffer.from(JSON.stringify(spec, null, 2)), { contentType: 'application/json' });
-    const resourceClass = resourceClassFor(call, d.resourceClass);
-    for (let attempt = 1; ; attempt++) {
-      const submittedAt = Date.now();
-      const outcome = await d.remote.run({ jobId: spec.id, command: call.command, resourceClass }, { signal, log });
-      if (outcome.ok) break;
-      const recorded = await readJobError(d.store, spec.id, submittedAt);
-      const retryable = !outcome.aborted && (outcome.retryable || recorded?.retryable === true);
-      if (!retryable || attempt >= d.attempts || signal.aborted) {
-        const why = outcome.aborted && signal.aborted && ctx.signal?.aborted !== true ? `timed out after ${Math.round(d.timeoutMs / 1000)} s` : undefined;
-        ctx.log(
-          [
-            `bb-remote: ${call.command} failed remotely (job ${spec.id} on ${d.remote.description}${attempt > 1 ? `, attempt ${attempt}` : ''})${why ? `: ${why}` : ''}`,
-            ...(recorded ? [recorded.message] : outcome.output !== undefined ? [outcome.output] : []),
-            outcome.reason,
-          ].join('\n'),
-        );
-        return EXIT_FAILED;
-      }
-      log(`attempt ${attempt} of ${d.attempts} failed (${recorded?.message.split('\n')[0] ?? outcome.reason.split('\n')[0]}); submitting again`);
-      // An abort during the pause ends the loop on the next run (the executor returns at once).
-      await sleep(d.retryDelayMs ?? 5000, undefined, { signal }).catch(() => {});
-    }
-    result = await fetchFinished(d.store, spec.id);
-    if (result === undefined) {
-      ctx.log(`bb-remote: ${call.command}: job ${spec.id} ended successfully but left no intact result.json in the bucket`);
-      return EXIT_FAILED;
-    }
+  const result = await runRemoteJob(d, {
+    jobId: spec.id,
+    command: call.command,
+    resourceClass: resourceClassFor(call, d.resourceClass),
+    signal,
+    cancelled: () => ctx.signal?.aborted === true,
+    timeoutMs: d.timeoutMs,
+    log,
+  });
+  if (!result.ok) {
+    ctx.log(`bb-remote: ${result.message}`);
+    return EXIT_FAILED;
   }
-  const written = await writeOutputs(call, result);
+  const written = await writeOutputs(call, result.job);
   log(`${call.command} done in ${((performance.now() - started) / 1000).toFixed(1)} s: wrote ${written.join(', ')}`);
   return 0;
-}
-
-interface FinishedJob {
-  readonly id: string;
-  /** Output name → bytes, each matching the sha256 result.json recorded. */
-  readonly outputs: ReadonlyMap<string, Uint8Array>;
-}
-
-/**
- * The job's outputs if it finished: result.json exists and every output it lists still hashes to what it
- * recorded (the job runner's own definition of done, `findFinishedResult`, keeping the bytes so they are
- * downloaded once).
- */
-async function fetchFinished(store: ArtifactStore, jobId: string): Promise<FinishedJob | undefined> {
-  const raw = await store.get(jobResultKey(jobId));
-  if (raw === undefined) return undefined;
-  const parsed = jobResultSchema.safeParse(JSON.parse(Buffer.from(raw).toString('utf8')));
-  if (!parsed.success) return undefined;
-  const outputs = new Map<string, Uint8Array>();
-  for (const [name, output] of Object.entries(parsed.data.outputs)) {
-    const bytes = await store.get(output.key);
-    if (bytes === undefined || createHash('sha256').update(bytes).digest('hex') !== output.sha256) return undefined;
-    outputs.set(name, bytes);
-  }
-  return { id: jobId, outputs };
 }
 
 /** Writes the job's outputs where bb would have; returns the paths written. */
@@ -160,20 +114,6 @@ async function writeOutputs(call: DelegatedCall, job: FinishedJob): Promise<stri
     written.push(output.path);
   }
   return written;
-}
-
-/** The runner's error record of this submission (older ones are stale: a later attempt may have succeeded). */
-async function readJobError(store: ArtifactStore, jobId: string, since: number): Promise<JobError | undefined> {
-  try {
-    const raw = await store.get(jobErrorKey(jobId));
-    if (raw === undefined) return undefined;
-    const parsed = jobErrorSchema.safeParse(JSON.parse(Buffer.from(raw).toString('utf8')));
-    if (!parsed.success) return undefined;
-    // A second of slack for clock skew between this host and the job's.
-    return Date.parse(parsed.data.failedAt) >= since - 1000 ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 async function missingInputs(call: DelegatedCall): Promise<string[]> {

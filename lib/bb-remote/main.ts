@@ -51,7 +51,7 @@ export async function bbRemoteMain(argv: readonly string[], env: Env = process.e
       delegate: config.delegate,
       cwd: process.cwd(),
       passThrough: (args) => passThrough(config.realBb, args, env, signals, onSignal),
-      delegation: () => delegation(config, env, cleanups),
+      delegation: () => createDelegation(config, env, cleanups),
       log: (line) => process.stderr.write(`${line}\n`),
       signal: stop.signal,
     });
@@ -103,7 +103,11 @@ function passThrough(
   });
 }
 
-async function delegation(config: BbRemoteConfig, env: Env, cleanups: (() => Promise<void>)[]): Promise<Delegation> {
+/**
+ * Where remote jobs run, from the BB_REMOTE_* configuration: the S3 store and an executor (AWS Batch, or the
+ * bundled job runner as a local process). Also used by `prover aztec-job --remote`. `cleanups` run at exit.
+ */
+export async function createDelegation(config: BbRemoteConfig, env: Env, cleanups: (() => Promise<void>)[]): Promise<Delegation> {
   assertDelegationConfig(config);
   const s3 = s3ConfigFromEnv(env);
   const store = await S3ArtifactStore.connect({
