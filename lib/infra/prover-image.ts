@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 
 /** Build args of containers/prover/Dockerfile. */
 export interface ProverImageBuildArgs {
-  /** Debian bookworm-compatible base image. */
+  /** Debian base image with glibc >= 2.39 (trixie: bb 4.1.2 for Aztec jobs needs it; bb 5 needs 2.36). */
   readonly baseImage: string;
   /** `aztec` (ceremony CRS, real networks) or `devnet-insecure` (known-tau test CRS). */
   readonly crsSource: 'aztec' | 'devnet-insecure';

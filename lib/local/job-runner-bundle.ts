@@ -24,8 +24,12 @@ export async function bundleLocalJobRunner(outDir = join(REPO_ROOT, '.cache', 'l
   await mkdir(outDir, { recursive: true });
   const bundle = join(outDir, 'job-runner.mjs');
   await build({
-    entryPoints: [join(REPO_ROOT, 'containers/prover/entrypoint.ts')],
-    outfile: bundle,
+    entryPoints: [{ in: join(REPO_ROOT, 'containers/prover/entrypoint.ts'), out: 'job-runner' }],
+    outdir: outDir,
+    outExtension: { '.js': '.mjs' },
+    // Dynamic imports become chunks, so a devnet job never loads what only Aztec jobs import (~90 MB of circuits).
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
     bundle: true,
     platform: 'node',
     format: 'esm',

@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-export const BASE_IMAGE_TAG = process.env.BASE_IMAGE_TAG ?? 'aztec-aws-prover/base:bookworm';
+export const BASE_IMAGE_TAG = process.env.BASE_IMAGE_TAG ?? 'aztec-aws-prover/base:trixie';
 
 export interface DockerEngine {
   /** Path of the docker CLI used for every call. */

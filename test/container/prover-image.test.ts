@@ -5,7 +5,10 @@
  * devnet-insecure CRS (the aztec CRS stage has its own test, aztec-crs-stage.test.ts), then runs real jobs in
  * it against a local S3 server (s3rver on loopback, reached with --network host):
  *   - a raw bb prove job: exit 0, proof + public inputs + vk + result.json with metrics in S3;
- *   - the same circuit with a witness that does not satisfy it: exit 1 with bb's complaint, no result.json.
+ *   - the same circuit with a witness that does not satisfy it: exit 1 with bb's complaint, no result.json;
+ *   - an Aztec job (Aztec 4.1.2's checkpoint padding circuit from its serialized inputs), proven by the image's
+ *     native bb 4.1.2 — the base is Debian 13, whose glibc it needs — and verified here by bb.js in WASM;
+ *   - an Aztec job whose inputs are not what its type reads: exit 1, the reason, no output.
  */
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { createHash, randomBytes } from 'node:crypto';
@@ -20,6 +23,13 @@ import { createS3Client } from '../../lib/aws/s3-client.ts';
 import { S3ArtifactStore } from '../../lib/aws/s3-artifact-store.ts';
 import { jobResultSchema, type BbJobSpec } from '../../lib/proving/job-spec.ts';
 import { jobInputKey, jobOutputKey, jobResultKey, jobSpecKey } from '../../lib/proving/keys.ts';
+import { jsonParseWithSchema } from '@aztec/foundation/json-rpc';
+import { ProvingJobResult } from '@aztec/stdlib/interfaces/server';
+import { ProvingRequestType } from '@aztec/stdlib/proofs';
+import { CheckpointPaddingRollupPrivateInputs } from '@aztec/stdlib/rollup';
+import { loadBn254Crs, loadGrumpkinCrs, openAztecBarretenberg } from '../../lib/protocols/aztec/prover/barretenberg.ts';
+import { aztecJobSpec } from '../../lib/protocols/aztec/prover/proof-store-job.ts';
+import { aztecTestCrs } from '../protocols/fixtures/aztec-crs.ts';
 import { BASE_IMAGE_TAG, docker, dockerOk, requireDockerEngine, requireLocalImage, tailLines, type DockerEngine, type DockerResult } from './docker-engine.ts';
 import { BLAKE3_CHAIN_CRS_POINTS, compileBlake3Chain, type Blake3ChainCircuit } from './blake3-chain-circuit.ts';
 
@@ -130,6 +140,10 @@ describe('prover image (real Docker engine)', () => {
       'stat -c "%n %s" /crs/bn254_g1.dat /crs/bn254_g2.dat; od -An -v -tx1 -N64 /crs/bn254_g1.dat | tr -d " \\n"; echo; cat /crs/SOURCE.txt',
     ]);
     const [g1, g2, firstPoint, source] = out.trim().split('\n');
+    const grumpkin = await dockerOk(engine, ['run', '--rm', '--entrypoint', '/bin/sh', IMAGE, '-c', 'stat -c "%n %s" /crs/grumpkin_g1_v2.flat.dat; ls /crs']);
+    // Derived at build time (2^15 points, what IPA needs), so no Aztec job derives or downloads it.
+    expect(grumpkin.trim().split('\n')[0]).toBe(`/crs/grumpkin_g1_v2.flat.dat ${2 ** 15 * 64}`);
+    expect(grumpkin).toContain('INSECURE-TEST-CRS.txt');
     expect(g1).toBe(`/crs/bn254_g1.dat ${CRS_POINTS * 64}`);
     expect(g2).toBe('/crs/bn254_g2.dat 128');
     // bb's flat format: x ‖ y, 32-byte big-endian each; the first point is the generator (1, 2).
@@ -204,5 +218,54 @@ describe('prover image (real Docker engine)', () => {
     expect(`${run.stdout}\n${run.stderr}`).toContain('Builder failure when we have real witnesses');
     expect(await store.exists(jobResultKey(id))).toBe(false);
     expect(await store.exists(jobOutputKey(id, 'proof'))).toBe(false);
+  });
+
+  it("proves an Aztec job from Aztec's serialized inputs with the image's native bb 4.1.2", async () => {
+    const inputs = new CheckpointPaddingRollupPrivateInputs().toBuffer();
+    const spec = aztecJobSpec({ type: 'CHECKPOINT_PADDING_ROLLUP', aztecJobId: '1:CHECKPOINT_PADDING_ROLLUP:image', prefix: '' }, inputs);
+    await store.put(spec.inputs, inputs);
+    await store.put(jobSpecKey(spec.id), Buffer.from(JSON.stringify(spec)));
+    const run = await timed('aztec job run', () => runJobContainer(spec.id));
+    expect(run.code, describeRun(run)).toBe(0);
+
+    const result = jobResultSchema.parse(JSON.parse(Buffer.from((await store.get(jobResultKey(spec.id)))!).toString('utf8')));
+    // The production path: bb.js picked its native bb, which runs on the image's Debian 13 (not on this host).
+    expect(result.metrics.backend).toBe('bb.js 4.1.2 native');
+    const json = Buffer.from((await store.get(spec.output))!).toString('utf8');
+    const parsed = jsonParseWithSchema(json, ProvingJobResult);
+    if (parsed.type !== ProvingRequestType.CHECKPOINT_PADDING_ROLLUP) throw new Error(`result type ${parsed.type}`);
+    const { proof, verificationKey } = parsed.result;
+    expect(proof.proof).toHaveLength(519);
+
+    // Checked outside the image, by bb.js in WASM on the same (test) CRS: the native proof verifies, a changed
+    // public input does not.
+    const crs = await aztecTestCrs(4097);
+    const bb = await openAztecBarretenberg({ backend: 'wasm', threads: 2 });
+    try {
+      await loadGrumpkinCrs(bb.api, crs);
+      await loadBn254Crs(bb.api, crs, 4097);
+      const n = proof.binaryProof.numPublicInputs;
+      const pis = Array.from({ length: n }, (_, i) => new Uint8Array(proof.binaryProof.buffer.subarray(i * 32, (i + 1) * 32)));
+      const fields = proof.proof.map((f) => new Uint8Array(f.toBuffer()));
+      const settings = { ipaAccumulation: true, oracleHashType: 'poseidon2', disableZk: true, optimizedSolidityVerifier: false } as const;
+      const verify = (p: Uint8Array[]): Promise<boolean> =>
+        bb.api.circuitVerify({ verificationKey: verificationKey.keyAsBytes, publicInputs: p, proof: fields, settings }).then((r) => r.verified, () => false);
+      expect(await verify(pis)).toBe(true);
+      expect(await verify(pis.map((p, i) => (i === 0 ? Uint8Array.from(p, (b, j) => (j === 31 ? b ^ 1 : b)) : p)))).toBe(false);
+    } finally {
+      await bb.close();
+    }
+  });
+
+  it('fails an Aztec job whose inputs are not what its type reads: exit 1, the reason, no output', async () => {
+    const inputs = Buffer.from('these are not base parity inputs');
+    const spec = aztecJobSpec({ type: 'PARITY_BASE', aztecJobId: 'bad', prefix: '' }, inputs);
+    await store.put(spec.inputs, inputs);
+    await store.put(jobSpecKey(spec.id), Buffer.from(JSON.stringify(spec)));
+    const run = await timed('aztec job run (bad inputs)', () => runJobContainer(spec.id));
+    expect(run.code, describeRun(run)).toBe(1);
+    expect(`${run.stdout}\n${run.stderr}`).toContain('not a serialized ParityBasePrivateInputs');
+    expect(await store.exists(spec.output)).toBe(false);
+    expect(await store.exists(jobResultKey(spec.id))).toBe(false);
   });
 });
