@@ -7,6 +7,7 @@ import { describeError } from '../lib/errors.ts';
 import { register as registerAztecJob } from '../lib/cli/aztec-job.ts';
 import { register as registerBbRemote } from '../lib/cli/bb-remote.ts';
 import { register as registerBench } from '../lib/cli/bench.ts';
+import { register as registerBenchAztec } from '../lib/cli/bench-aztec.ts';
 import { register as registerLocal } from '../lib/cli/local.ts';
 import { register as registerPlan } from '../lib/cli/plan.ts';
 import { register as registerProveBlock } from '../lib/cli/prove-block.ts';
@@ -22,6 +23,7 @@ registerLocal(program);
 registerProveBlock(program);
 registerStatus(program);
 registerBench(program);
+registerBenchAztec(program);
 registerBbRemote(program);
 registerAztecJob(program);
 
