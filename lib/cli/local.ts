@@ -23,6 +23,8 @@ export interface LocalOptions {
   concurrency: number;
   json: boolean;
   dataDir: string;
+  /** Prover image to run the jobs in (Docker); default: the bundled job runner as local processes. */
+  image?: string;
 }
 
 export const positive = (name: string) => (value: string) => {
@@ -39,6 +41,7 @@ export function register(program: Command): void {
     .option('--txs <n>', 'txs per block', positive('txs'), 2)
     .option('--concurrency <n>', 'proving jobs at once (local stand-in for Batch capacity)', positive('concurrency'), 1)
     .option('--data-dir <dir>', 'scratch directory (local S3 data, generated verifier)', '.cache/local-run')
+    .option('--image <tag>', 'run every proving job in this prover image (Docker), as AWS Batch would')
     .option('--json', 'print the summary as JSON', false)
     .action(async (opts: LocalOptions) => {
       const summary = await runLocal(opts, opts.json ? () => {} : (line) => console.log(line));
@@ -79,7 +82,7 @@ export async function runLocal(opts: Omit<LocalOptions, 'json'>, say: (line: str
       const n = await env.proposeBlock(opts.txs);
       say(`sequencer: proposed block ${n} with ${opts.txs} txs (client proofs made)`);
     }
-    const prover = await LocalProver.create({ env, concurrency: opts.concurrency, maxBlocksPerRun: opts.blocks, log: (m, f) => say(`  ${m} ${f ? JSON.stringify(f) : ''}`) });
+    const prover = await LocalProver.create({ env, concurrency: opts.concurrency, maxBlocksPerRun: opts.blocks, ...(opts.image ? { image: opts.image } : {}), log: (m, f) => say(`  ${m} ${f ? JSON.stringify(f) : ''}`) });
     const polledAt = Date.now();
     const poll = await prover.poll();
     say(`poller: L1 pending ${poll.pending}, proven ${poll.proven}; started ${poll.started.join(', ') || 'nothing'}`);

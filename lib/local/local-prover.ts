@@ -17,6 +17,7 @@ import { LOCAL_S3_CREDENTIALS } from './s3-server.ts';
 import { LocalBatchExecutor, processLauncher, type ContainerLauncher, type FaultInjector } from './batch-executor.ts';
 import type { DevnetEnv } from './devnet-env.ts';
 import { LocalExecutions } from './executions.ts';
+import { dockerLauncher } from './docker-launcher.ts';
 import { bundleLocalJobRunner } from './job-runner-bundle.ts';
 import { LocalStateMachine, type LocalExecutionStats } from './state-machine-runner.ts';
 import { findStateMachine, jobDefinitions, type CfnTemplate } from './template.ts';
@@ -29,6 +30,8 @@ export interface LocalProverOptions {
   readonly faults?: FaultInjector;
   /** Replace how a job's container starts (tests: a killable launcher). Default: the bundled entrypoint. */
   readonly launcher?: ContainerLauncher;
+  /** Run every job in this prover image (Docker) instead of as a local process. */
+  readonly image?: string;
   readonly log?: (message: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -72,12 +75,13 @@ export class LocalProver {
     if (buckets.length !== 1) throw new ProverError(`expected one S3 bucket in the synthesized template, found ${buckets.length}`);
     const overrides: Record<string, string> = { [buckets[0]!]: env.s3.bucket };
     const { definition } = findStateMachine(template, overrides);
-    const runner = options.launcher ? undefined : await bundleLocalJobRunner();
+    const runner = options.launcher || options.image ? undefined : await bundleLocalJobRunner();
     const processes = new Set<ChildProcess>();
+    const launch = options.launcher ?? (options.image ? dockerLauncher({ image: options.image, running: processes }) : processLauncher(runner!.node, runner!.bundle, processes));
     const executor = new LocalBatchExecutor({
       definitions: jobDefinitions(template, overrides),
       concurrency: options.concurrency,
-      launch: options.launcher ?? processLauncher(runner!.node, runner!.bundle, processes),
+      launch,
       baseEnv: {
         ...(runner?.env ?? {}),
         S3_ENDPOINT: env.s3.endpoint,

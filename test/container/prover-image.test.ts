@@ -8,7 +8,9 @@
  *   - the same circuit with a witness that does not satisfy it: exit 1 with bb's complaint, no result.json;
  *   - an Aztec job (Aztec 4.1.2's checkpoint padding circuit from its serialized inputs), proven by the image's
  *     native bb 4.1.2 — the base is Debian 13, whose glibc it needs — and verified here by bb.js in WASM;
- *   - an Aztec job whose inputs are not what its type reads: exit 1, the reason, no output.
+ *   - an Aztec job whose inputs are not what its type reads: exit 1, the reason, no output;
+ *   - a devnet block proven end to end by the local runtime with every job in the image (docker run per job,
+ *     as Batch runs it), the root proof verified on anvil.
  */
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { createHash, randomBytes } from 'node:crypto';
@@ -30,12 +32,23 @@ import { CheckpointPaddingRollupPrivateInputs } from '@aztec/stdlib/rollup';
 import { loadBn254Crs, loadGrumpkinCrs, openAztecBarretenberg } from '../../lib/protocols/aztec/prover/barretenberg.ts';
 import { aztecJobSpec } from '../../lib/protocols/aztec/prover/proof-store-job.ts';
 import { aztecTestCrs } from '../protocols/fixtures/aztec-crs.ts';
+import { readTips } from '../../lib/l1/read-tips.ts';
+import type { ContainerLauncher } from '../../lib/local/batch-executor.ts';
+import { startDevnetEnv } from '../../lib/local/devnet-env.ts';
+import { dockerLauncher } from '../../lib/local/docker-launcher.ts';
+import { LocalProver } from '../../lib/local/local-prover.ts';
+import { readPlan } from '../../lib/pipeline/plan-run.ts';
+import { findFinishedResult } from '../../lib/proving/job-runner.ts';
+import { loadDevnetManifest } from '../../lib/protocols/devnet/artifacts.ts';
 import { BASE_IMAGE_TAG, docker, dockerOk, requireDockerEngine, requireLocalImage, tailLines, type DockerEngine, type DockerResult } from './docker-engine.ts';
 import { BLAKE3_CHAIN_CRS_POINTS, compileBlake3Chain, type Blake3ChainCircuit } from './blake3-chain-circuit.ts';
 
 const IMAGE = 'aztec-aws-prover/prover:container-test';
-/** What the test circuit reads, + 1 like Aztec's 2^k + 1 CRS files: "enough", not "exactly what one circuit needs". */
-const CRS_POINTS = BLAKE3_CHAIN_CRS_POINTS + 1;
+/**
+ * What the devnet's largest circuits read (2^21; the test circuit needs 2^16), + 1 like Aztec's 2^k + 1 CRS
+ * files: "enough", not "exactly what one circuit needs".
+ */
+const CRS_POINTS = Math.max(loadDevnetManifest().crsPoints, BLAKE3_CHAIN_CRS_POINTS) + 1;
 const BUCKET = 'prover-image-test';
 const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
@@ -268,4 +281,36 @@ describe('prover image (real Docker engine)', () => {
     expect(await store.exists(spec.output)).toBe(false);
     expect(await store.exists(jobResultKey(spec.id))).toBe(false);
   });
+
+  it('proves a devnet block end to end with every job in the image, and the proof lands on L1', async () => {
+    const env = await startDevnetEnv({ dataDir: join(workDir, 'devnet') });
+    try {
+      await env.proposeBlock(1);
+      // The docker launcher, counted: every job of the run must be a `docker run` of the image.
+      const launched: string[] = [];
+      const docker = dockerLauncher({ image: IMAGE, dockerCli: engine.cli });
+      const launcher: ContainerLauncher = async (command, jobEnv) => {
+        const res = await docker(command, jobEnv);
+        launched.push(`${jobEnv['JOB_ID']}:${res.exitCode}`);
+        return res;
+      };
+      const prover = await LocalProver.create({ env, concurrency: 1, maxBlocksPerRun: 1, launcher });
+      const poll = await prover.poll();
+      expect(poll.started).toHaveLength(1);
+      const run = await timed('devnet run in image', () => prover.wait(poll.started[0]!));
+      expect(run.error, JSON.stringify(run)).toBeUndefined();
+      expect(run.status).toBe('SUCCEEDED');
+
+      const plan = (await readPlan(env.store, poll.started[0]!))!;
+      expect(launched.sort()).toEqual(plan.graph.jobs.map((j) => `${j.id}:0`).sort());
+      for (const job of plan.graph.jobs) {
+        const result = await findFinishedResult(env.store, job.id);
+        expect(result, `${job.type} has a verified result`).toBeDefined();
+        expect(result!.metrics.backendVersion).toContain(staged.bbVersion);
+      }
+      expect((await readTips(env.prover, { address: env.rollup })).proven).toBe(1n);
+    } finally {
+      await env.stop();
+    }
+  }, 900_000);
 });
