@@ -30,6 +30,7 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { build } from 'esbuild';
+import { jobRunnerBuildOptions } from '../../lib/local/job-runner-bundle.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -217,19 +218,11 @@ async function copyExecutable(from: string, to: string): Promise<void> {
 async function bundleJobRunner(repoRoot: string, outDir: string): Promise<string[]> {
   const entry = join(repoRoot, 'containers/prover/entrypoint.ts');
   const result = await build({
-    entryPoints: [{ in: entry, out: 'job-runner' }],
-    outdir: outDir,
-    outExtension: { '.js': '.mjs' },
-    splitting: true,
-    chunkNames: 'chunks/[name]-[hash]',
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
+    ...jobRunnerBuildOptions(repoRoot, outDir),
     target: `node${REQUIRED_NODE_MAJOR}`,
     external: EXTERNAL_PACKAGES,
     banner: { js: REQUIRE_SHIM },
     sourcemap: 'linked',
-    absWorkingDir: repoRoot,
     legalComments: 'none',
     metafile: true,
     logLevel: 'silent',
