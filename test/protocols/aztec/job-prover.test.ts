@@ -22,6 +22,7 @@ import { NativeBbBackend } from '../../../lib/proving/bb.ts';
 import { createAztecJobProver } from '../../../lib/protocols/aztec/prover/aztec-job-prover.ts';
 import { loadBn254Crs, loadGrumpkinCrs, openAztecBarretenberg, type OpenedAztecBb } from '../../../lib/protocols/aztec/prover/barretenberg.ts';
 import type { AztecCrsDir } from '../../../lib/protocols/aztec/prover/crs-dir.ts';
+import { bbFailure } from '../../../lib/protocols/aztec/prover/prove-aztec-job.ts';
 import { aztecTestCrs } from '../fixtures/aztec-crs.ts';
 
 const PADDING = 'CHECKPOINT_PADDING_ROLLUP' as const;
@@ -207,3 +208,14 @@ describe('Aztec jobs that cannot be proven fail with a message that says why, an
     expect(await failing(spec('b7b7b7b7b7b7b7b7b7b7b7b7', PADDING, 'x'), new Uint8Array(), dir)).toMatch(/has 1024 BN254 points; this circuit needs 4097/);
   }, 60_000);
 });
+
+describe('bb failures inside bb.js', () => {
+  it('a native bb that died is retryable (Batch tries again), an assertion in bb is not', () => {
+    const died = bbFailure('PARITY_BASE', 'native', new Error('Native backend process exited with code null (signal SIGKILL)'));
+    expect(died.retryable).toBe(true);
+    expect(died.shortMessage).toBe('PARITY_BASE: bb 4.1.2 (native) failed: Native backend process exited with code null (signal SIGKILL)');
+    const asserted = bbFailure('PARITY_BASE', 'wasm', new Error('Assertion failed: (val.on_curve())'));
+    expect(asserted.retryable).toBe(false);
+  });
+});
+

@@ -123,9 +123,21 @@ export async function proveAztecJob(request: AztecJobProofRequest): Promise<Azte
       verificationKey: request.crs.insecure ? 'computed' : 'artifact',
       metrics: { witnessMs, proveMs, verifyMs, gates: stats.numGates, dyadicGates: stats.numGatesDyadic, backend: `bb.js ${AZTEC_BB_VERSION} ${bb.backend}` },
     };
+  } catch (err) {
+    throw err instanceof ProverError ? err : bbFailure(type, bb.backend, err);
   } finally {
     await bb.close();
   }
+}
+
+/**
+ * bb failed inside bb.js. The native bb dying (OOM kill, spot reclaim of the host) is worth another attempt,
+ * like a bb CLI killed by a signal; anything else (an assertion in bb) is not.
+ */
+export function bbFailure(type: AztecJobType, backend: string, cause: unknown): ProverError {
+  const message = cause instanceof Error ? cause.message : String(cause);
+  const died = /native backend process (exited|error)|SIGKILL|signal/i.test(message);
+  return new ProverError(`${type}: bb ${AZTEC_BB_VERSION} (${backend}) failed: ${message.split('\n')[0]}`, { cause, retryable: died });
 }
 
 /**
