@@ -31,7 +31,7 @@ import type { LevelItem } from '../../lib/proving/levels.ts';
 import { archiveOf, createL1Context, effectsOf, PROVER_ID, type L1Context } from '../l1/fixtures/l1-context.ts';
 import { localstack } from './aws-clients.ts';
 import { createStateMachine } from './sfn-harness.ts';
-import { addSfnMockTestCases, type MockedResponse } from './sfn-mock-config.ts';
+import { addSfnMockTestCase, type MockedResponse } from './sfn-mock-config.ts';
 
 const ls = localstack();
 // The CLI builds its own clients: point every AWS service at LocalStack the way an operator would.
@@ -99,14 +99,7 @@ function testCase(planned: PlannedRange, planResponse?: Record<string, MockedRes
   const perClass = new Map<string, number>();
   for (const step of planned.levels.flat().flatMap((item) => item.steps)) perClass.set(step.class, (perClass.get(step.class) ?? 0) + 1);
   for (const [cls, count] of perClass) states[STATE.prove(cls)] = { [`0-${count - 1}`]: OK };
-  const name = `case${randomUUID().slice(0, 8)}`;
-  addSfnMockTestCases(
-    ls.sfnMockConfigPath,
-    machineName,
-    { [name]: Object.fromEntries(Object.keys(states).map((s) => [s, `${name}-${s}`])) },
-    Object.fromEntries(Object.entries(states).map(([s, r]) => [`${name}-${s}`, r])),
-  );
-  return name;
+  return addSfnMockTestCase(ls.sfnMockConfigPath, machineName, states);
 }
 
 /** `prover <args>` through commander: what it printed to stdout, and what it threw (bin/cli.ts prints that). */

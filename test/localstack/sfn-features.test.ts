@@ -11,7 +11,7 @@ import { S3ArtifactStore } from '../../lib/aws/s3-artifact-store.ts';
 import { ACCOUNT, localstack } from './aws-clients.ts';
 import { probeWorkflow } from './probe-workflow.ts';
 import { createStateMachine, runMocked } from './sfn-harness.ts';
-import { addSfnMockTestCases, type MockedResponse } from './sfn-mock-config.ts';
+import { addSfnMockTestCase, type MockedResponse } from './sfn-mock-config.ts';
 
 const ls = localstack();
 const sfn = ls.sfn();
@@ -43,10 +43,7 @@ async function seedRun(runId: string): Promise<MockedResponse> {
 
 /** Registers one test case (mocks for the probe machines) and returns its name. */
 async function testCase(machine: string, states: Record<string, Record<string, MockedResponse>>): Promise<string> {
-  const name = `case${randomUUID().slice(0, 8)}`;
-  const responses = Object.fromEntries(Object.entries(states).map(([state, r]) => [`${name}-${state}`, r]));
-  addSfnMockTestCases(ls.sfnMockConfigPath, machine, { [name]: Object.fromEntries(Object.keys(states).map((s) => [s, `${name}-${s}`])) }, responses);
-  return name;
+  return addSfnMockTestCase(ls.sfnMockConfigPath, machine, states);
 }
 
 beforeAll(async () => {

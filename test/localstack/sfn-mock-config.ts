@@ -9,6 +9,7 @@
  * LocalStack re-reads the file when its mtime (in whole seconds) changes, so every write moves the mtime
  * forward by at least one second.
  */
+import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 
 export type MockedResponse = { readonly Return: unknown } | { readonly Throw: { readonly Error: string; readonly Cause: string } };
@@ -46,6 +47,21 @@ export function addSfnMockTestCases(
     }
   }
   write(path, config);
+}
+
+/**
+ * Registers one test case for a state machine from state name → its responses (response names derived from a
+ * fresh case name); returns the case name to start executions with (`<arn>#<case>`).
+ */
+export function addSfnMockTestCase(path: string, stateMachineName: string, states: Record<string, Record<string, MockedResponse>>): string {
+  const name = `case${randomUUID().slice(0, 8)}`;
+  addSfnMockTestCases(
+    path,
+    stateMachineName,
+    { [name]: Object.fromEntries(Object.keys(states).map((s) => [s, `${name}-${s}`])) },
+    Object.fromEntries(Object.entries(states).map(([s, r]) => [`${name}-${s}`, r])),
+  );
+  return name;
 }
 
 function write(path: string, config: SfnMockConfig): void {

@@ -23,7 +23,7 @@ import { planLevels, type LevelItem } from '../../lib/proving/levels.ts';
 import type { BlockShape } from '../../lib/proving/profile.ts';
 import { localstack } from './aws-clients.ts';
 import { createStateMachine, runMocked } from './sfn-harness.ts';
-import { addSfnMockTestCases, type MockedResponse } from './sfn-mock-config.ts';
+import { addSfnMockTestCase, type MockedResponse } from './sfn-mock-config.ts';
 
 const ls = localstack();
 const sfn = ls.sfn();
@@ -76,14 +76,7 @@ function batchBudgets(levels: LevelItem[][], first?: MockedResponse): Record<str
 
 /** Registers a test case for the workflow machine; state names map to their responses. */
 function testCase(states: Record<string, Record<string, MockedResponse>>): string {
-  const name = `case${randomUUID().slice(0, 8)}`;
-  addSfnMockTestCases(
-    ls.sfnMockConfigPath,
-    machineName,
-    { [name]: Object.fromEntries(Object.keys(states).map((s) => [s, `${name}-${s}`])) },
-    Object.fromEntries(Object.entries(states).map(([s, r]) => [`${name}-${s}`, r])),
-  );
-  return name;
+  return addSfnMockTestCase(ls.sfnMockConfigPath, machineName, states);
 }
 
 /** Lambda tasks (payloadResponseOnly) are mocked with what lambda:Invoke returns. */
