@@ -1,6 +1,6 @@
 /**
- * The CDK app: `npx cdk synth` / `npx cdk deploy`. Config comes from cdk.json's `prover` context, `-c key=value`
- * and PROVER_* environment variables (lib/config.ts). Context flags:
+ * The CDK app: `npx cdk synth` / `npx cdk deploy`. Config comes from cdk.json's `prover` context,
+ * `-c prover.<key>=value` and PROVER_* environment variables (lib/config.ts). Context flags:
  *   -c nag=true                run cdk-nag's AwsSolutions checks (any unacknowledged finding fails the synth)
  *   -c stageProverImage=false  use the already staged containers/prover/.context as is
  */
@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { App, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { stageProverContext } from '../containers/prover/stage-context.ts';
-import { ConfigError, loadConfig } from '../lib/config.ts';
+import { loadConfig } from '../lib/config.ts';
+import { describeError, ProverError } from '../lib/errors.ts';
 import { PROJECT_ROOT } from '../lib/infra/prover-function.ts';
 import { ProverStack } from '../lib/infra/prover-stack.ts';
 import { getProfile } from '../lib/protocols/registry.ts';
@@ -22,7 +23,9 @@ const flag = (key: string, fallback: boolean) => {
 };
 
 try {
-  const config = loadConfig({ context: (key) => app.node.tryGetContext(key), env: process.env });
+  // Every context entry (cdk.json and -c, as the CLI passes them in CDK_CONTEXT_JSON), so that a mistyped
+  // `-c prover.<key>` is an error rather than ignored.
+  const config = loadConfig({ context: app.node.getAllContext() as Record<string, unknown>, env: process.env });
 
   // The image's build context is staged from the repo (bundled job runner, node, bb). Re-stage on every synth
   // so a deploy never ships a stale job runner; identical bytes give the same asset hash, so no rebuild.
@@ -45,9 +48,9 @@ try {
   Tags.of(stack).add('prover-profile', config.profile);
   if (flag('nag', false)) Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
 } catch (err) {
-  // Configuration mistakes are the user's to fix: print what and why, without a stack trace.
-  if (err instanceof ConfigError || (err instanceof Error && err.message.startsWith('config: '))) {
-    console.error(err.message);
+  // Configuration and staging mistakes are the user's to fix: print what and why, without a stack trace.
+  if (err instanceof ProverError) {
+    console.error(describeError(err));
     process.exit(1);
   }
   throw err;

@@ -1,15 +1,21 @@
 /**
  * Deployment configuration of the prover stack: one typed, validated object built from (highest first)
- *   1. environment variables `PROVER_<KEY>` (e.g. `PROVER_MAX_VCPUS=256`, lists comma-separated),
- *   2. flat CDK context keys (`cdk synth -c maxVcpus=256`),
- *   3. the `prover` object in cdk.json's context,
- *   4. the defaults below.
+ *   1. environment variables `PROVER_<KEY>` (e.g. `PROVER_MAX_VCPUS=256`, lists comma-separated or JSON),
+ *   2. CDK context `prover.<key>` (`cdk deploy -c prover.maxVcpus=256`; the CLI passes the literal key
+ *      "prover.maxVcpus"),
+ *   3. flat CDK context `<key>` (`cdk synth -c maxVcpus=256`, the older form),
+ *   4. the `prover` object in cdk.json's context,
+ *   5. the defaults below.
  * Values from the environment and `-c` arrive as strings, so numbers, booleans and lists are coerced here.
  * A bad value fails synth with an error naming the key, e.g.
  *   config: "maxVcpus" must be a positive integer (got "abc")
+ * and so does a key that is not a config key under `prover` (a typo would otherwise be silently ignored).
+ * Flat context keys and `PROVER_*` variables share their namespaces with CDK's own context and with other
+ * variables, so only the known ones are read there.
  * No AWS imports: the CLI and the local runtime read the same config.
  */
 import { z } from 'zod';
+import { InputError } from './errors.ts';
 
 export const PROFILE_NAMES = ['devnet', 'aztec'] as const;
 export type ProfileName = (typeof PROFILE_NAMES)[number];
@@ -222,12 +228,15 @@ export function envVarName(key: string): string {
 export interface ConfigIssue {
   readonly key: string;
   readonly message: string;
-  readonly value: unknown;
-  readonly source: string;
+  /** What was given, when one value is to blame. */
+  readonly value?: unknown;
+  /** Where the value was set, when known. */
+  readonly source?: string;
 }
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
+/** A configuration mistake: the user's to fix, never retried. The message names every bad key. */
+export class ConfigError extends InputError {
+  override name = 'ConfigError';
   constructor(readonly issues: readonly ConfigIssue[]) {
     super(issues.map(formatIssue).join('\n'));
   }
@@ -235,62 +244,78 @@ export class ConfigError extends Error {
 
 function formatIssue(issue: ConfigIssue): string {
   const got = issue.value === undefined ? '' : ` (got ${JSON.stringify(issue.value)})`;
-  return `config: "${issue.key}" ${issue.message}${got}; set in ${issue.source}`;
+  const where = issue.source === undefined ? '' : `; set in ${issue.source}`;
+  return `config: "${issue.key}" ${issue.message}${got}${where}`;
 }
 
 export interface ConfigSources {
-  /** Context lookup, e.g. `(k) => app.node.tryGetContext(k)`. */
-  readonly context?: (key: string) => unknown;
+  /**
+   * CDK context: every entry (`app.node.getAllContext()`), or a lookup (`(k) => app.node.tryGetContext(k)`).
+   * Only with every entry can an unknown `prover.<key>` be rejected: a lookup is asked for known keys only.
+   */
+  readonly context?: Readonly<Record<string, unknown>> | ((key: string) => unknown);
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
+const DOTTED_PREFIX = `${CONFIG_CONTEXT_KEY}.`;
+const KNOWN_KEYS: ReadonlySet<string> = new Set(CONFIG_KEYS);
+const unknownKey = (key: string, source: string): ConfigIssue => ({
+  key,
+  message: `is not a config key (known keys: ${CONFIG_KEYS.join(', ')})`,
+  source,
+});
+
 /** Reads, coerces and validates the config; throws {@link ConfigError} naming every bad key. */
 export function loadConfig(sources: ConfigSources = {}): ProverConfig {
-  const context = sources.context ?? (() => undefined);
+  const contextSource = sources.context ?? {};
+  const context = typeof contextSource === 'function' ? contextSource : (key: string) => contextSource[key];
   const env = sources.env ?? {};
   const nested = context(CONFIG_CONTEXT_KEY);
   if (nested !== undefined && (typeof nested !== 'object' || nested === null || Array.isArray(nested))) {
     throw new ConfigError([
-      { key: CONFIG_CONTEXT_KEY, message: 'must be an object of config keys', value: nested, source: 'cdk.json context' },
+      {
+        key: CONFIG_CONTEXT_KEY,
+        message: `must be an object of config keys (on the command line, set one key: -c ${DOTTED_PREFIX}<key>=<value>)`,
+        value: nested,
+        source: `context "${CONFIG_CONTEXT_KEY}"`,
+      },
     ]);
   }
   const fromCdkJson = (nested ?? {}) as Record<string, unknown>;
 
-  const raw: Record<string, unknown> = {};
-  const source: Record<string, string> = {};
-  // An empty string (e.g. `PROVER_VPC_ID=`) means "unset", so the default applies.
-  const isSet = (v: unknown) => v !== undefined && v !== null && !(typeof v === 'string' && v.trim() === '');
-  for (const [key, value] of Object.entries(fromCdkJson)) {
-    if (!isSet(value)) continue;
-    raw[key] = value;
-    source[key] = `cdk.json context "${CONFIG_CONTEXT_KEY}.${key}"`;
+  const unknown: ConfigIssue[] = [];
+  for (const key of Object.keys(fromCdkJson)) {
+    if (!KNOWN_KEYS.has(key)) unknown.push(unknownKey(key, `cdk.json context "${CONFIG_CONTEXT_KEY}.${key}"`));
   }
-  for (const key of CONFIG_KEYS) {
-    const flat = context(key);
-    if (isSet(flat)) {
-      raw[key] = flat;
-      source[key] = `context "${key}" (-c ${key}=… or cdk.json)`;
-    }
-    const fromEnv = env[envVarName(key)];
-    if (isSet(fromEnv)) {
-      raw[key] = fromEnv;
-      source[key] = `environment variable ${envVarName(key)}`;
+  if (typeof contextSource !== 'function') {
+    for (const name of Object.keys(contextSource)) {
+      const key = name.slice(DOTTED_PREFIX.length);
+      if (name.startsWith(DOTTED_PREFIX) && !KNOWN_KEYS.has(key)) unknown.push(unknownKey(key, `context "${name}" (-c ${name}=…)`));
     }
   }
 
+  // Lowest precedence first; a later source replaces the value. An empty string (e.g. `PROVER_VPC_ID=`) means
+  // "unset", so the value below (or the default) applies.
+  const raw: Record<string, unknown> = {};
+  const source: Record<string, string> = {};
+  const isSet = (v: unknown) => v !== undefined && v !== null && !(typeof v === 'string' && v.trim() === '');
+  const set = (key: string, value: unknown, where: string) => {
+    if (!isSet(value)) return;
+    raw[key] = value;
+    source[key] = where;
+  };
+  for (const key of CONFIG_KEYS) {
+    set(key, fromCdkJson[key], `cdk.json context "${CONFIG_CONTEXT_KEY}.${key}"`);
+    set(key, context(key), `context "${key}" (-c ${key}=… or cdk.json)`);
+    set(key, context(DOTTED_PREFIX + key), `context "${DOTTED_PREFIX}${key}" (-c ${DOTTED_PREFIX}${key}=…)`);
+    set(key, env[envVarName(key)], `environment variable ${envVarName(key)}`);
+  }
+
   const parsed = ProverConfigSchema.safeParse(raw);
-  if (parsed.success) return parsed.data;
-  const issues: ConfigIssue[] = parsed.error.issues.flatMap((issue): ConfigIssue[] => {
-    if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => ({
-        key,
-        message: `is not a config key (known keys: ${CONFIG_KEYS.join(', ')})`,
-        value: undefined,
-        source: source[key] ?? 'config',
-      }));
-    }
+  if (parsed.success && unknown.length === 0) return parsed.data;
+  const invalid: ConfigIssue[] = (parsed.error?.issues ?? []).map((issue) => {
     const key = String(issue.path[0] ?? '?');
-    return [{ key, message: issue.message, value: raw[key], source: source[key] ?? 'config' }];
+    return { key, message: issue.message, value: raw[key], source: source[key] ?? 'config' };
   });
-  throw new ConfigError(issues);
+  throw new ConfigError([...unknown, ...invalid]);
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CONFIG_KEYS, ConfigError, envVarName, loadConfig } from '../lib/config.ts';
+import { InputError, ProverError } from '../lib/errors.ts';
 import { cdkJsonContext } from '../lib/infra/prover-app.ts';
 
 /** A context lookup over a cdk.json-style bag (flat keys and/or the `prover` object). */
@@ -40,13 +41,38 @@ describe('loadConfig', () => {
     expect(config.profile).toBe('devnet');
   });
 
-  it('precedence: environment over flat context (-c) over the cdk.json prover object over defaults', () => {
-    const bag = { prover: { maxVcpus: 100, rootVolumeGiB: 200, retryAttempts: 5 }, maxVcpus: '300', rootVolumeGiB: 250 };
-    const config = loadConfig({ context: contextOf(bag), env: { PROVER_MAX_VCPUS: '400' } });
-    expect(config.maxVcpus).toBe(400);
-    expect(config.rootVolumeGiB).toBe(250);
-    expect(config.retryAttempts).toBe(5);
-    expect(config.runRetentionDays).toBe(30);
+  it('precedence: environment over -c prover.<key> over flat context over the cdk.json prover object over defaults', () => {
+    const bag = {
+      prover: { maxVcpus: 100, rootVolumeGiB: 200, retryAttempts: 5, maxAzs: 1 },
+      maxVcpus: '300',
+      rootVolumeGiB: 250,
+      retryAttempts: '6',
+      'prover.maxVcpus': '350',
+      'prover.retryAttempts': '7',
+    };
+    for (const context of [bag, contextOf(bag)]) {
+      const config = loadConfig({ context, env: { PROVER_MAX_VCPUS: '400' } });
+      expect(config).toMatchObject({ maxVcpus: 400, retryAttempts: 7, rootVolumeGiB: 250, maxAzs: 1, runRetentionDays: 30 });
+    }
+  });
+
+  it('reads the dotted keys the CDK CLI passes for -c prover.<key>=… (strings, JSON lists)', () => {
+    // What `cdk deploy -c prover.profile=aztec -c prover.rpcUrls='[…]' …` puts into the app's context.
+    const context = {
+      ...cdkJsonContext(),
+      'prover.profile': 'aztec',
+      'prover.rpcUrls': '["https://l1-a.example","https://l1-b.example"]',
+      'prover.rollupAddress': '0x5FbDB2315678afecb367f032d93F642f64180aa3',
+      'prover.proverAddress': '0x70997970C51812dc3A010C7d01b50e0d17dc79C8',
+      'prover.spotEnabled': 'false',
+    };
+    expect(loadConfig({ context })).toMatchObject({
+      profile: 'aztec',
+      rpcUrls: ['https://l1-a.example', 'https://l1-b.example'],
+      rollupAddress: '0x5FbDB2315678afecb367f032d93F642f64180aa3',
+      proverAddress: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8',
+      spotEnabled: false,
+    });
   });
 
   it('coerces strings from the environment: numbers, booleans, comma-separated and JSON lists', () => {
@@ -122,8 +148,31 @@ describe('loadConfig errors name the bad key, what is wrong and what was given',
     expect(() => loadConfig({ context: contextOf({ prover: { maxVcpu: 8 } }) })).toThrow(/config: "maxVcpu" is not a config key/);
   });
 
-  it('rejects a prover context that is not an object', () => {
-    expect(() => loadConfig({ context: contextOf({ prover: 'devnet' }) })).toThrow(/config: "prover" must be an object/);
+  it('rejects unknown -c prover.<key> entries, naming the entry and the known keys, together with bad values', () => {
+    const err = errorOf(() => loadConfig({ context: { ...cdkJsonContext(), 'prover.maxVcpu': '8', 'prover.retryAttempts': 'x' } }));
+    expect(err.issues.map((i) => i.key)).toEqual(['maxVcpu', 'retryAttempts']);
+    expect(err.message).toContain('config: "maxVcpu" is not a config key (known keys: stackName, profile, ');
+    expect(err.message).toContain('set in context "prover.maxVcpu" (-c prover.maxVcpu=…)');
+    expect(err.message).toContain('config: "retryAttempts" must be an integer between 1 and 10 (got "x"); set in context "prover.retryAttempts"');
+  });
+
+  it("leaves other context and variables alone: CDK's own keys, flags, other PROVER_* variables", () => {
+    const context = { ...cdkJsonContext(), nag: 'true', stageProverImage: 'false', 'aws:cdk:bundling-stacks': [] };
+    expect(loadConfig({ context, env: { PROVER_CACHE: '/tmp/x', PROVER_JOB_COMMAND: 'run' } }).profile).toBe('devnet');
+  });
+
+  it('rejects a prover context that is not an object, pointing at the dotted form', () => {
+    expect(() => loadConfig({ context: contextOf({ prover: 'devnet' }) })).toThrow(
+      /config: "prover" must be an object of config keys \(on the command line, set one key: -c prover\.<key>=<value>\)/,
+    );
+  });
+
+  it('is a ProverError (InputError): the CLI and the CDK app print it without a stack trace', () => {
+    const err = errorOf(() => loadConfig({ env: { PROVER_MAX_VCPUS: '0' } }));
+    expect(err).toBeInstanceOf(InputError);
+    expect(err).toBeInstanceOf(ProverError);
+    expect(err.retryable).toBe(false);
+    expect(err.name).toBe('ConfigError');
   });
 
   it('cross-key rules: one compute environment at least, warm capacity within the maximum, no test CRS on aztec', () => {
