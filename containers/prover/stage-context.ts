@@ -31,6 +31,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { build } from 'esbuild';
 import { jobRunnerBuildOptions } from '../../lib/local/job-runner-bundle.ts';
+import { ProverError } from '../../lib/errors.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -121,7 +122,8 @@ export interface StagedProverContext {
   readonly files: Readonly<Record<string, string>>;
 }
 
-export class StageError extends Error {
+/** Staging the image's build context failed for a reason the user can fix (missing install, bad bundle). */
+export class StageError extends ProverError {
   override name = 'StageError';
 }
 

@@ -3,6 +3,7 @@
  * class needs more vCPUs or memory than any allowed instance offers — or more vCPUs than the environment's
  * maxVcpus — sits in RUNNABLE forever; better to fail `cdk synth` with the reason.
  */
+import { ConfigError } from '../config.ts';
 import type { ResourceClass } from '../proving/profile.ts';
 
 export interface InstanceCapacity {
@@ -49,24 +50,34 @@ export function assertClassesFitInstances(
 ): void {
   const arm = instanceTypes.filter(isArmInstanceType);
   if (arm.length > 0) {
-    throw new Error(
-      `config: "instanceTypes" must be x86_64 instance types: ${arm.join(', ')} ${arm.length === 1 ? 'is' : 'are'} ` +
-        'Graviton (arm64) and cannot run the linux/amd64 prover image',
-    );
+    throw new ConfigError([
+      {
+        key: 'instanceTypes',
+        message:
+          `must be x86_64 instance types: ${arm.join(', ')} ${arm.length === 1 ? 'is' : 'are'} ` +
+          'Graviton (arm64) and cannot run the linux/amd64 prover image',
+      },
+    ]);
   }
   const known = instanceTypes.map((t) => ({ type: t, capacity: instanceCapacity(t) })).filter((k) => k.capacity);
   for (const [name, c] of Object.entries(classes)) {
     if (c.vcpus > maxVcpus) {
-      throw new Error(`config: "maxVcpus" (${maxVcpus}) is below resource class "${name}"'s ${c.vcpus} vCPUs: its jobs could never run`);
+      throw new ConfigError([
+        { key: 'maxVcpus', message: `(${maxVcpus}) is below resource class "${name}"'s ${c.vcpus} vCPUs: its jobs could never run` },
+      ]);
     }
     // Only judge when every allowed type is known: an unknown type might be the one that fits.
     if (known.length !== instanceTypes.length) continue;
     const fits = known.some(({ capacity }) => capacity!.vcpus >= c.vcpus && capacity!.memoryMiB >= c.memoryMiB);
     if (!fits) {
-      throw new Error(
-        `config: "instanceTypes" (${instanceTypes.join(', ')}) has no type with ${c.vcpus} vCPUs and ` +
-          `${c.memoryMiB} MiB for resource class "${name}": its jobs would stay RUNNABLE forever`,
-      );
+      throw new ConfigError([
+        {
+          key: 'instanceTypes',
+          message:
+            `(${instanceTypes.join(', ')}) has no type with ${c.vcpus} vCPUs and ` +
+            `${c.memoryMiB} MiB for resource class "${name}": its jobs would stay RUNNABLE forever`,
+        },
+      ]);
     }
   }
 }
