@@ -10,20 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../lib/infra/prover-function.ts';
 import { STACK_OUTPUTS } from '../../lib/infra/prover-stack.ts';
-
-/** The caller's environment without anything that could reach AWS (credentials, profiles, region). */
-function offlineEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_') && !k.startsWith('PROVER_') && !k.startsWith('CDK_')));
-  return {
-    ...env,
-    // A home without ~/.aws, so the SDK finds no shared config or credentials either.
-    HOME: mkdtempSync(join(tmpdir(), 'cdk-home-')),
-    // Any Docker call would fail: bundling and image assets must not need it at synth.
-    CDK_DOCKER: '/nonexistent/docker',
-    CDK_DISABLE_CLI_TELEMETRY: 'true',
-    ...extra,
-  };
-}
+import { offlineEnv } from './cdk-cli.ts';
 
 describe('npx cdk synth (no AWS credentials, no Docker)', () => {
   let outdir: string;
