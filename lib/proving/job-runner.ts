@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { ProverError, describeError } from '../errors.ts';
 import type { ArtifactStore } from './artifact-store.ts';
 import type { ProvingBackend } from './backend.ts';
+import { bbBackendForVersion } from './bb-versions.ts';
 import type { JobAdapter, JobIo, PreparedProof } from './job-adapter.ts';
 import { isJobId } from './job-id.ts';
 import { jobResultSchema, jobSpecSchema, type AztecJobSpec, type BbJobSpec, type JobError, type JobResult, type JobSpec } from './job-spec.ts';
@@ -21,6 +22,8 @@ import { jobErrorKey, jobOutputKey, jobResultKey, jobSpecKey } from './keys.ts';
 export interface JobRunnerDeps {
   readonly store: ArtifactStore;
   readonly backend: ProvingBackend;
+  /** `<version>/bb` binaries for raw-bb jobs that name a bb version (lib/proving/bb-versions.ts). */
+  readonly bbVersionsDir?: string;
   /** Adapters by profile name, for protocol jobs. */
   readonly adapters: Readonly<Record<string, JobAdapter>>;
   /** Proves `kind: 'aztec'` jobs (Aztec's own circuits and formats); absent where the image has no Aztec prover. */
@@ -133,8 +136,9 @@ async function proveWithScratch(spec: JobSpec, deps: JobRunnerDeps): Promise<Job
 async function prove(spec: JobSpec, deps: JobRunnerDeps, workDir: string): Promise<JobResult> {
   if (spec.kind === 'aztec') return proveAztecSpec(spec, deps);
   const started = Date.now();
+  const backend = spec.kind === 'bb' ? await bbBackendForVersion(spec.bbVersion, { fallback: deps.backend, ...(deps.bbVersionsDir ? { versionsDir: deps.bbVersionsDir } : {}) }) : deps.backend;
   const prepared = spec.kind === 'bb' ? await prepareBbJob(spec, deps.store, workDir) : await prepareProtocolJob(spec, deps, workDir);
-  const outcome = await deps.backend.run({ args: prepared.args, cwd: workDir, ...(deps.crsPath ? { crsPath: deps.crsPath } : {}) });
+  const outcome = await backend.run({ args: prepared.args, cwd: workDir, ...(deps.crsPath ? { crsPath: deps.crsPath } : {}) });
   if (!outcome.ok) {
     throw new ProverError(`bb failed: ${outcome.reason}`, { retryable: outcome.retry, metaMessages: tail(outcome.stderr || outcome.stdout) });
   }
@@ -167,8 +171,8 @@ async function prove(spec: JobSpec, deps: JobRunnerDeps, workDir: string): Promi
       wallMs: Date.now() - started,
       proveMs: outcome.durationMs,
       ...(outcome.peakRssKiB !== undefined ? { peakRssKiB: outcome.peakRssKiB } : {}),
-      backend: deps.backend.name,
-      backendVersion: await deps.backend.version(),
+      backend: backend.name,
+      backendVersion: await backend.version(),
       host: hostname(),
       finishedAt: new Date().toISOString(),
     },
@@ -192,6 +196,9 @@ async function proveAztecSpec(spec: AztecJobSpec, deps: JobRunnerDeps): Promise<
   }
   const inputs = await deps.store.get(spec.inputs);
   if (inputs === undefined) throw new ProverError(`the inputs of Aztec job ${spec.id} (${spec.type}) are missing at ${spec.inputs}`);
+  if (spec.inputsSha256 !== undefined && sha256(inputs) !== spec.inputsSha256) {
+    throw new ProverError(`the inputs at ${spec.inputs} do not hash to ${spec.inputsSha256}, the hash in Aztec's job id: they were changed after the job was enqueued`);
+  }
   const proved = await deps.aztecProver.prove({ type: spec.type, inputs });
   await deps.store.put(spec.output, proved.output, { contentType: 'application/json' });
   return writeResult(deps.store, {

@@ -16,6 +16,9 @@ export const objectKeySchema = z
   .max(1024)
   .refine((k) => !k.startsWith('/') && !k.split('/').includes('..'), 'object key must be relative without ".."');
 
+/** A bb version as `bb --version` prints it (e.g. `4.1.2`, `5.0.0-nightly.20260710`); also a directory name. */
+export const BB_VERSION_PATTERN = /^[0-9A-Za-z][0-9A-Za-z.+_-]{0,63}$/;
+
 /**
  * A raw `bb` invocation (bb-remote and the container smoke test): inputs are downloaded to files named after
  * their keys in `inputs`; `{in:NAME}` and `{out}` placeholders in `args` become those paths.
@@ -23,6 +26,11 @@ export const objectKeySchema = z
 export const bbJobSpecSchema = z.object({
   kind: z.literal('bb'),
   id: jobIdSchema,
+  /**
+   * The bb that must run it (bb-remote: the agent's bb). Circuits and proofs of one bb version are not another's,
+   * so a runner without this version fails the job instead of running another bb. Absent: the runner's default bb.
+   */
+  bbVersion: z.string().regex(BB_VERSION_PATTERN, 'bbVersion must be a version as `bb --version` prints it, e.g. 4.1.2').optional(),
   args: z.array(z.string()).min(1),
   inputs: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/), objectKeySchema),
   /** Files bb writes into `{out}` that the job must upload (missing ones fail the job). */
@@ -56,6 +64,8 @@ export const aztecJobSpecSchema = z.object({
   type: z.enum(AZTEC_JOB_TYPES),
   inputs: objectKeySchema,
   output: objectKeySchema,
+  /** sha256 (hex) the inputs must have: Aztec's job id carries it, so inputs changed under the key are refused. */
+  inputsSha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
 });
 
 export const jobSpecSchema = z.discriminatedUnion('kind', [bbJobSpecSchema, protocolJobSpecSchema, aztecJobSpecSchema]);
