@@ -38,6 +38,12 @@ export interface ProverJobDefinitionsProps {
   readonly command?: readonly string[];
   /** @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * Key prefixes (ending in '/') where jobs also write results, e.g. Aztec's proof store that the broker's jobs
+   * answer into.
+   * @default - only jobs/
+   */
+  readonly resultPrefixes?: readonly string[];
 }
 
 /**
@@ -63,14 +69,17 @@ export class ProverJobDefinitions extends Construct {
     });
     props.bucket.grantRead(this.jobRole);
     props.bucket.grantPut(this.jobRole, 'jobs/*');
+    for (const prefix of props.resultPrefixes ?? []) props.bucket.grantPut(this.jobRole, `${prefix}*`);
     acknowledgeNag(
       this.jobRole,
       'Jobs read the artifacts their spec names (jobs/, blocks/, txs/ keys known only at run time) and write ' +
-        'their own outputs under jobs/<content-addressed id>/: object wildcards on the one artifact bucket.',
+        'their own outputs under jobs/<content-addressed id>/ (Aztec jobs: also Aztec\'s result JSON under the proof ' +
+        'store prefixes): object wildcards on the one artifact bucket.',
       [
         ...S3_GRANT_WILDCARD_ACTIONS,
         `AwsSolutions-IAM5[Resource::${nagRef(props.bucket)}/*]`,
         `AwsSolutions-IAM5[Resource::${nagRef(props.bucket)}/jobs/*]`,
+        ...(props.resultPrefixes ?? []).map((prefix) => `AwsSolutions-IAM5[Resource::${nagRef(props.bucket)}/${prefix}*]`),
       ],
     );
 

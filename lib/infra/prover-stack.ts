@@ -15,7 +15,9 @@ import { ProverImage } from './prover-image.ts';
 import { ProverJobDefinitions } from './prover-job-definitions.ts';
 import { ProverNetwork } from './prover-network.ts';
 import { ProverObservability } from './prover-observability.ts';
+import { ProvingBroker } from './proving-broker.ts';
 import { ProvingWorkflow } from './proving-workflow.ts';
+import { INLINE_PREFIX, PROOF_STORE_PREFIX } from '../broker/contract.ts';
 import { deriveRunTimeout } from './workflow-definition.ts';
 
 /** Id of the synth warning given while no L1 is configured (the poll schedule is created disabled). */
@@ -35,6 +37,11 @@ export const STACK_OUTPUTS = {
   profile: 'Profile',
   /** JSON object: resource class → Batch job definition ARN (bb-remote's BB_REMOTE_JOB_DEFINITIONS). */
   jobDefinitions: 'JobDefinitions',
+  /** aztec profile: the proving broker's job table, per-job state machine, IAM policy and the node's proof store. */
+  brokerTableName: 'BrokerTableName',
+  brokerStateMachineArn: 'BrokerStateMachineArn',
+  brokerPolicyArn: 'BrokerPolicyArn',
+  proofStore: 'ProofStore',
 } as const;
 
 export interface ProverStackProps extends StackProps {
@@ -59,6 +66,8 @@ export class ProverStack extends Stack {
   public readonly poller: ChainPoller;
   public readonly submitter: L1Submitter;
   public readonly observability: ProverObservability;
+  /** aztec profile only: the proving broker behind Aztec's prover node. */
+  public readonly broker?: ProvingBroker;
 
   constructor(scope: Construct, id: string, props: ProverStackProps) {
     super(scope, id, props);
@@ -122,6 +131,8 @@ export class ProverStack extends Stack {
       crsPath: config.crsPath,
       retryAttempts: config.retryAttempts,
       logRetention,
+      // Aztec jobs answer into the node's proof store (and the broker's inline jobs).
+      ...(profile.name === 'aztec' ? { resultPrefixes: [PROOF_STORE_PREFIX, INLINE_PREFIX] } : {}),
     });
 
     const l1Environment: Record<string, string> = {
@@ -205,6 +216,17 @@ export class ProverStack extends Stack {
       alarmEmail: config.alarmEmail,
     });
 
+    if (profile.name === 'aztec') {
+      this.broker = new ProvingBroker(this, 'Broker', {
+        bucket,
+        jobQueue: this.compute.jobQueue,
+        jobDefinitions: this.jobs.definitions,
+        resourceClasses: profile.resourceClasses,
+        retryAttempts: config.retryAttempts,
+        logRetention,
+      });
+    }
+
     const output = (name: string, value: string, description: string) => new CfnOutput(this, name, { value, description });
     output(STACK_OUTPUTS.stateMachineArn, this.workflow.stateMachine.stateMachineArn, 'Start runs here (execution name = run id)');
     output(STACK_OUTPUTS.bucketName, bucket.bucketName, 'Artifact bucket (runs/, jobs/)');
@@ -221,6 +243,12 @@ export class ProverStack extends Stack {
       this.toJsonString(Object.fromEntries(Object.entries(this.jobs.definitions).map(([name, def]) => [name, def.jobDefinitionArn]))),
       'Batch job definition ARN per resource class (JSON; bb-remote: BB_REMOTE_JOB_DEFINITIONS)',
     );
+    if (this.broker) {
+      output(STACK_OUTPUTS.brokerTableName, this.broker.table.table.tableName, 'Proving broker: job table (prover aztec-broker reads it from here)');
+      output(STACK_OUTPUTS.brokerStateMachineArn, this.broker.workflow.stateMachine.stateMachineArn, 'Proving broker: one execution per Aztec job');
+      output(STACK_OUTPUTS.brokerPolicyArn, this.broker.brokerPolicy.managedPolicyArn, "Attach to the prover node host's role: broker + proof store permissions");
+      output(STACK_OUTPUTS.proofStore, `s3://${bucket.bucketName}/${PROOF_STORE_PREFIX.slice(0, -1)}`, "The prover node's PROVER_PROOF_STORE");
+    }
   }
 }
 
