@@ -28,8 +28,11 @@ export interface ProcessResult {
   readonly stderr: string;
 }
 
-/** How a job's container is started locally: by default a process running the bundled entrypoint. */
-export type ContainerLauncher = (command: readonly string[], env: Readonly<Record<string, string>>) => Promise<ProcessResult>;
+/**
+ * How a job's container is started locally: by default a process running the bundled entrypoint. `signal`
+ * aborts it like Batch's TerminateJob (the container is stopped; the result reports the signal).
+ */
+export type ContainerLauncher = (command: readonly string[], env: Readonly<Record<string, string>>, signal?: AbortSignal) => Promise<ProcessResult>;
 
 /** Test hook: make an attempt fail as Batch would report it (e.g. a spot reclaim), before the container runs. */
 export type FaultInjector = (job: { name: string; env: Readonly<Record<string, string>>; attempt: number }) => { statusReason: string } | undefined;
@@ -51,6 +54,9 @@ export interface LocalJobRecord {
   readonly attempts: JobAttempt[];
   status: 'RUNNABLE' | 'RUNNING' | 'SUCCEEDED' | 'FAILED';
   readonly submittedAt: number;
+  /** Set by `terminate` (Batch's TerminateJob): no further attempt starts, the running one is stopped. */
+  terminated?: string;
+  readonly abort: AbortController;
 }
 
 export interface LocalBatchExecutorOptions {
@@ -82,7 +88,16 @@ export class LocalBatchExecutor {
     const env: Record<string, string> = { ...definition.environment, ...this.options.baseEnv };
     for (const e of params.ContainerOverrides?.Environment ?? []) env[e.Name] = e.Value;
     const command = params.ContainerOverrides?.Command ?? definition.command;
-    const record: LocalJobRecord = { jobId: randomUUID(), jobName: params.JobName, jobDefinition: definition.arn, env, attempts: [], status: 'RUNNABLE', submittedAt: Date.now() };
+    const record: LocalJobRecord = {
+      jobId: randomUUID(),
+      jobName: params.JobName,
+      jobDefinition: definition.arn,
+      env,
+      attempts: [],
+      status: 'RUNNABLE',
+      submittedAt: Date.now(),
+      abort: new AbortController(),
+    };
     this.jobs.push(record);
 
     for (let attempt = 1; attempt <= Math.max(1, definition.attempts); attempt++) {
@@ -93,27 +108,45 @@ export class LocalBatchExecutor {
         return describe(record);
       }
       const action = retryAction(definition, last);
-      if (action !== 'RETRY' || attempt === definition.attempts) break;
+      if (action !== 'RETRY' || attempt === definition.attempts || record.terminated !== undefined) break;
     }
     record.status = 'FAILED';
     throw taskFailed(describe(record));
   }
 
+  /** Batch's TerminateJob for every unfinished job whose environment matches (e.g. JOB_ID). */
+  terminate(matches: (env: Readonly<Record<string, string>>) => boolean, reason: string): number {
+    let terminated = 0;
+    for (const record of this.jobs) {
+      if (record.status === 'SUCCEEDED' || record.status === 'FAILED' || record.terminated !== undefined || !matches(record.env)) continue;
+      record.terminated = reason;
+      record.abort.abort(new Error(reason));
+      terminated++;
+    }
+    return terminated;
+  }
+
   private async runAttempt(record: LocalJobRecord, command: readonly string[], attempt: number): Promise<'ok' | 'failed'> {
-    record.status = 'RUNNING';
     const startedAt = Date.now();
+    if (record.terminated !== undefined) {
+      record.attempts.push({ exitCode: null, statusReason: `Job terminated: ${record.terminated}`, startedAt, stoppedAt: startedAt });
+      return 'failed';
+    }
+    record.status = 'RUNNING';
     const fault = this.options.faults?.({ name: record.jobName, env: record.env, attempt });
     if (fault) {
       record.attempts.push({ exitCode: null, statusReason: fault.statusReason, startedAt, stoppedAt: Date.now() });
       return 'failed';
     }
-    const res = await this.options.launch(command, record.env);
-    const ok = res.exitCode === 0;
+    const res = await this.options.launch(command, record.env, record.abort.signal);
+    const ok = res.exitCode === 0 && record.terminated === undefined;
     const statusReason = ok
       ? 'Essential container in task exited'
-      : res.signal
-        ? `Container killed by ${res.signal}`
-        : `Essential container in task exited: ${lastLine(res.stderr) || `exit code ${res.exitCode}`}`;
+      : record.terminated !== undefined
+        ? `Job terminated: ${record.terminated}`
+        : res.signal
+          ? `Container killed by ${res.signal}`
+          : `Essential container in task exited: ${lastLine(res.stderr) || `exit code ${res.exitCode}`}`;
     record.attempts.push({ exitCode: res.exitCode, statusReason, output: lastLine(res.stdout, Infinity) || lastLine(res.stderr, Infinity), startedAt, stoppedAt: Date.now() });
     return ok ? 'ok' : 'failed';
   }
@@ -161,11 +194,18 @@ function lastLine(text: string, max = 500): string {
 
 /** Launches the container entrypoint as a local process: `node <bundle> <command...>` with `env`. */
 export function processLauncher(nodeBinary: string, entryBundle: string, running: Set<ChildProcess> = new Set()): ContainerLauncher {
-  return (command, env) =>
+  return (command, env, signal) =>
     new Promise((resolve, reject) => {
       const child = spawn(nodeBinary, [entryBundle, ...command], { env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
       running.add(child);
-      child.on('close', () => running.delete(child));
+      // TerminateJob: Batch stops the container (SIGTERM, then SIGKILL); the job runner holds no state to save.
+      const kill = () => child.kill('SIGKILL');
+      if (signal?.aborted) kill();
+      signal?.addEventListener('abort', kill, { once: true });
+      child.on('close', () => {
+        running.delete(child);
+        signal?.removeEventListener('abort', kill);
+      });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

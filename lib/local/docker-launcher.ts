@@ -20,7 +20,7 @@ export interface DockerLauncherOptions {
 
 export function dockerLauncher(options: DockerLauncherOptions): ContainerLauncher {
   const cli = options.dockerCli ?? process.env['DOCKER_CLI'] ?? 'docker';
-  return (command, env) =>
+  return (command, env, signal) =>
     new Promise((resolve, reject) => {
       const envArgs = Object.entries(env)
         .filter(([name]) => !HOST_ONLY_ENV.includes(name))
@@ -30,14 +30,19 @@ export function dockerLauncher(options: DockerLauncherOptions): ContainerLaunche
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       options.running?.add(child);
+      // docker run proxies signals to the container, which stops it like TerminateJob.
+      const stop = () => child.kill('SIGTERM');
+      if (signal?.aborted) stop();
+      signal?.addEventListener('abort', stop, { once: true });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
       child.on('error', reject);
-      child.on('close', (exitCode, signal) => {
+      child.on('close', (exitCode, killedBy) => {
         options.running?.delete(child);
-        resolve({ exitCode, signal, stdout, stderr });
+        signal?.removeEventListener('abort', stop);
+        resolve({ exitCode, signal: killedBy, stdout, stderr });
       });
     });
 }

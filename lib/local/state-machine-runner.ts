@@ -3,8 +3,12 @@
  * their Resource says, never by a hand-written copy of the workflow:
  *   - batch:submitJob.sync  → the local Batch executor (same parameters, same job definitions)
  *   - lambda:invoke / a Lambda ARN → the same handler module in-process (keyed by the state's name)
- *   - s3:getObject (emulated ItemReader) / aws-sdk:s3:putObject → the artifact store
+ *   - s3:getObject (emulated ItemReader) / aws-sdk:s3:getObject / aws-sdk:s3:putObject → the artifact store
+ *   - dynamodb:updateItem (the broker's job table) → a real DynamoDB API (dynalite locally), same parameters
+ * Errors are named as Step Functions names them (`DynamoDB.ConditionalCheckFailedException`,
+ * `S3.NoSuchKeyException`), so the definition's Catch and Retry rules apply locally as on AWS.
  */
+import { type DynamoDBClient, UpdateItemCommand, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { ProverError } from '../errors.ts';
 import type { ArtifactStore } from '../proving/artifact-store.ts';
@@ -20,6 +24,8 @@ export interface LocalStateMachineOptions {
   readonly store: ArtifactStore;
   /** Lambda task handlers by state name (e.g. Plan, Submit). */
   readonly lambdas: Readonly<Record<string, LocalLambdaHandler>>;
+  /** DynamoDB tasks go here (the broker's per-job state machine). */
+  readonly dynamodb?: DynamoDBClient;
 }
 
 export interface LocalExecutionStats {
@@ -51,7 +57,15 @@ export class LocalStateMachine {
   async run(input: Record<string, unknown>, executionName: string, signal?: AbortSignal): Promise<{ output: unknown; stats: LocalExecutionStats }> {
     const execution = this.machine.run(input as never, {
       overrides: { taskResourceLocalHandlers: this.handlers as never, retryIntervalOverrides: {} },
-      context: { Execution: { Name: executionName, Id: `arn:aws:states:us-east-1:000000000000:execution:local:${executionName}`, Input: input, StartTime: new Date().toISOString() } } as never,
+      context: {
+        Execution: { Name: executionName, Id: `arn:aws:states:us-east-1:000000000000:execution:local:${executionName}`, Input: input, StartTime: new Date().toISOString() },
+        // The engine has no $$.State; read when a state's parameters are evaluated, i.e. as the state is entered.
+        State: {
+          get EnteredTime() {
+            return new Date().toISOString();
+          },
+        },
+      } as never,
     });
     signal?.addEventListener('abort', () => execution.abort(), { once: true });
     const statsPromise = collectStats(execution.eventLogs as AsyncIterable<Record<string, unknown>>, this.definition);
@@ -92,6 +106,27 @@ export class LocalStateMachine {
         const bytes = await this.options.store.get(Key);
         if (bytes === undefined) throw Object.assign(new Error(`The specified key does not exist: ${Key}`), { name: 'S3.NoSuchKey' });
         return JSON.parse(Buffer.from(bytes).toString('utf8')) as unknown;
+      };
+    }
+    if (resource === 'arn:aws:states:::aws-sdk:s3:getObject') {
+      return async (input) => {
+        const { Key } = input as { Bucket: string; Key: string };
+        const bytes = await this.options.store.get(Key);
+        if (bytes === undefined) throw Object.assign(new Error(`The specified key does not exist: ${Key}`), { name: 'S3.NoSuchKeyException' });
+        return { Body: Buffer.from(bytes).toString('utf8'), ContentLength: bytes.length };
+      };
+    }
+    if (resource === 'arn:aws:states:::dynamodb:updateItem') {
+      const client = this.options.dynamodb;
+      if (!client) throw new ProverError(`Task state "${name}" updates DynamoDB, but the local runtime was given no DynamoDB endpoint`);
+      return async (input) => {
+        try {
+          return (await client.send(new UpdateItemCommand(input as UpdateItemCommandInput))).Attributes ?? {};
+        } catch (err) {
+          // Step Functions' optimized DynamoDB integration names errors `DynamoDB.<exception>`.
+          if (err instanceof Error && !err.name.startsWith('DynamoDB.')) throw Object.assign(new Error(err.message), { name: `DynamoDB.${err.name}` });
+          throw err;
+        }
       };
     }
     if (resource === 'arn:aws:states:::aws-sdk:s3:putObject') {

@@ -31,7 +31,10 @@ export function localPhysicalId(template: CfnTemplate, logicalId: string, attrib
     case 'AWS::S3::Bucket':
       return attribute === 'Arn' ? `arn:aws:s3:::${logicalId.toLowerCase()}` : logicalId.toLowerCase();
     case 'AWS::StepFunctions::StateMachine':
-      return `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${logicalId}`;
+      return attribute === 'Name' ? logicalId : `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${logicalId}`;
+    case 'AWS::DynamoDB::GlobalTable':
+    case 'AWS::DynamoDB::Table':
+      return attribute === 'Arn' ? `arn:aws:dynamodb:${LOCAL_REGION}:${LOCAL_ACCOUNT}:table/${logicalId}` : logicalId;
     default:
       return `arn:aws:local:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${logicalId}${attribute ? `/${attribute}` : ''}`;
   }
@@ -75,15 +78,30 @@ export interface FoundStateMachine {
   readonly definition: Record<string, unknown>;
 }
 
-/** The one state machine in the template that matches `predicate` (default: the only one). */
-export function findStateMachine(template: CfnTemplate, overrides: Readonly<Record<string, string>> = {}): FoundStateMachine {
-  const machines = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine');
-  if (machines.length !== 1) throw new ProverError(`expected one state machine in the template, found ${machines.length}`);
-  const [logicalId, resource] = machines[0] as [string, CfnResource];
-  const raw = resource.Properties?.['DefinitionString'];
-  const resolved = resolveIntrinsics(template, raw, overrides);
-  if (typeof resolved !== 'string') throw new ProverError(`state machine ${logicalId} has no DefinitionString`);
-  return { logicalId, definition: JSON.parse(resolved) as Record<string, unknown> };
+/**
+ * The one state machine of the template whose definition starts at `startAt` (the proving workflow starts at
+ * Plan, the broker's per-job machine at MarkInProgress); without `startAt`, the template's only one.
+ */
+export function findStateMachine(template: CfnTemplate, overrides: Readonly<Record<string, string>> = {}, startAt?: string): FoundStateMachine {
+  const machines = Object.entries(template.Resources)
+    .filter(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine')
+    .map(([logicalId, resource]) => {
+      const resolved = resolveIntrinsics(template, resource.Properties?.['DefinitionString'], overrides);
+      if (typeof resolved !== 'string') throw new ProverError(`state machine ${logicalId} has no DefinitionString`);
+      return { logicalId, definition: JSON.parse(resolved) as Record<string, unknown> };
+    })
+    .filter((m) => startAt === undefined || m.definition['StartAt'] === startAt);
+  if (machines.length !== 1) {
+    throw new ProverError(`expected one state machine${startAt ? ` starting at "${startAt}"` : ''} in the template, found ${machines.length}`);
+  }
+  return machines[0] as FoundStateMachine;
+}
+
+/** The logical id of the template's only resource of `type` (e.g. the artifact bucket, the broker table). */
+export function onlyResource(template: CfnTemplate, type: string): string {
+  const ids = Object.entries(template.Resources).filter(([, r]) => r.Type === type).map(([id]) => id);
+  if (ids.length !== 1) throw new ProverError(`expected one ${type} in the synthesized template, found ${ids.length}`);
+  return ids[0] as string;
 }
 
 export interface LocalJobDefinition {

@@ -6,7 +6,7 @@ import { devnetProfile } from '../../lib/protocols/devnet/profile.ts';
 // 1 block × 3 txs: 3 tubes, 3 bases, 1 merge, block root, root = 9 jobs; longest chain tube→base→merge→block root→root.
 const graph = devnetProfile.planRange([{ number: 1, txs: ['0x1', '0x2', '0x3'].map((hash) => ({ hash, kind: 'tx' })) }]);
 const record = (id: string, wallMs: number): LocalJobRecord => ({
-  jobId: id, jobName: id, jobDefinition: 'd', env: { JOB_ID: id }, status: 'SUCCEEDED', submittedAt: 0,
+  jobId: id, jobName: id, jobDefinition: 'd', env: { JOB_ID: id }, status: 'SUCCEEDED', submittedAt: 0, abort: new AbortController(),
   attempts: [{ exitCode: 0, statusReason: 'ok', startedAt: 1_000, stoppedAt: 1_000 + wallMs }],
 });
 
