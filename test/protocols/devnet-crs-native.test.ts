@@ -1,6 +1,6 @@
 /**
  * The native test-CRS generator (scripts/test-crs, Go) must write exactly the JS reference generator's bytes.
- * Builds the tool once into the machine cache (~15 s cold; needs Go, which CI machines have).
+ * Builds the tool once into the machine cache (15–25 s cold; needs Go, which CI machines have).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';

@@ -1,7 +1,7 @@
 /**
  * Fast path for the devnet test CRS: the Go tool in scripts/test-crs (gnark-crypto), built once per source
  * hash into `<cache>/bin/` and run as a child process. It writes exactly the bytes of crs.ts's JS generator
- * (the portable reference), ~15x faster: 2^24 points in well under a minute on 2 cores instead of ~11.
+ * (the portable reference), 10x+ faster: 2^24 points in ~1 minute on 2 cores instead of ~11.
  * Everything here degrades to "unavailable" (no Go, Go too old, offline first build, bundled without the
  * source) so callers fall back to JS.
  */
@@ -15,11 +15,11 @@ import { devnetCacheRoot } from './cache-dir.ts';
 /** `0` forces the JS generator. */
 export const NATIVE_CRS_ENV = 'AZTEC_AWS_PROVER_NATIVE_CRS';
 
-/** Below this many points a cold `go build` (~15 s) costs more than JS; an already built tool is always used. */
+/** Below this many points a cold `go build` (15–25 s) costs more than JS; an already built tool is always used. */
 export const NATIVE_BUILD_MIN_POINTS = 1 << 16;
 
 export const NATIVE_CRS_HINT =
-  'for the ~15x faster native generator put Go >= 1.25.7 on PATH (or set GO=/path/to/go); see scripts/test-crs/README.md';
+  'for the 10x+ faster native generator put Go >= 1.25.7 on PATH (or set GO=/path/to/go); see scripts/test-crs/README.md';
 
 const SOURCE_DIR = fileURLToPath(new URL('../../../scripts/test-crs/', import.meta.url));
 

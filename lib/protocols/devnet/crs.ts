@@ -13,7 +13,7 @@
  * Generation: a fixed-base comb over G1 (16 windows of 16 bits, table built once per worker) with affine
  * additions batched through Montgomery's inversion trick, ~6 field multiplications per addition. The index
  * range is split across worker threads that write into one SharedArrayBuffer. That JS generator is the
- * portable reference; when Go is at hand the same bytes come ~15x faster from scripts/test-crs (see
+ * portable reference; when Go is at hand the same bytes come 10x+ faster from scripts/test-crs (see
  * crs-native.ts), which makes a 2^24-point CRS a matter of a minute instead of ~11.
  */
 import { createHash } from 'node:crypto';
