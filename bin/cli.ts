@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import { describeError } from '../lib/errors.ts';
+import { register as registerAztecBroker } from '../lib/cli/aztec-broker.ts';
 import { register as registerAztecJob } from '../lib/cli/aztec-job.ts';
 import { register as registerBbRemote } from '../lib/cli/bb-remote.ts';
 import { register as registerBench } from '../lib/cli/bench.ts';
@@ -26,6 +27,7 @@ registerBench(program);
 registerBenchAztec(program);
 registerBbRemote(program);
 registerAztecJob(program);
+registerAztecBroker(program);
 
 try {
   await program.parseAsync(process.argv);

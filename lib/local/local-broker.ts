@@ -17,11 +17,10 @@ import { join } from 'node:path';
 import { INLINE_PREFIX, PROOF_STORE_PREFIX } from '../broker/contract.ts';
 import { ProvingBroker } from '../broker/broker.ts';
 import { BROKER_STATE } from '../infra/broker-job-definition.ts';
-import { startBrokerServer, type RunningBrokerServer } from '../broker/json-rpc-server.ts';
+import { serveBroker } from '../broker/serve-broker.ts';
 import { createS3Client } from '../aws/s3-client.ts';
 import { S3ArtifactStore } from '../aws/s3-artifact-store.ts';
 import { DynamoBrokerTable } from '../aws/dynamo-broker-table.ts';
-import { describeError } from '../errors.ts';
 import { synthesizeProverTemplate } from '../infra/prover-app.ts';
 import { LocalBatchExecutor, processLauncher, type ContainerLauncher } from './batch-executor.ts';
 import { dockerLauncher } from './docker-launcher.ts';
@@ -50,7 +49,7 @@ export interface LocalBrokerOptions {
   readonly image?: string;
   /** @default 1 */
   readonly maxEpochsToKeep?: number;
-  /** How often unsettled jobs are reconciled and old epochs dropped. @default 30 s */
+  /** How often unsettled jobs are reconciled and old epochs dropped (serveBroker's default: 30 s). */
   readonly housekeepingMs?: number;
   /** Extra environment of every job (e.g. AZTEC_BB_BACKEND). */
   readonly jobEnv?: Readonly<Record<string, string>>;
@@ -133,20 +132,20 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
       log,
     });
 
-    // Jobs a previous run of this state dir left unsettled run again now (finished work is skipped).
-    await broker.reconcile();
-    const housekeeping = setInterval(() => {
-      void Promise.all([broker.reconcile(), broker.dropOldEpochs()]).catch((err: unknown) => log('housekeeping failed', { error: describeError(err) }));
-    }, options.housekeepingMs ?? 30_000);
-    housekeeping.unref();
-    cleanups.push(async () => clearInterval(housekeeping));
-
-    const server: RunningBrokerServer = await startBrokerServer({ broker, host: options.host ?? '127.0.0.1', port: ports.rpc, log });
-    cleanups.push(() => server.close());
-    await writeFile(join(options.stateDir, 'ports.json'), JSON.stringify({ ...ports, rpc: Number(new URL(server.url).port) }, null, 2));
+    // Jobs a previous run of this state dir left unsettled run again (serveBroker reconciles first; the job runner
+    // skips work that finished).
+    const served = await serveBroker({
+      broker,
+      host: options.host ?? '127.0.0.1',
+      port: ports.rpc,
+      ...(options.housekeepingMs !== undefined ? { housekeepingMs: options.housekeepingMs } : {}),
+      log,
+    });
+    cleanups.push(() => served.close());
+    await writeFile(join(options.stateDir, 'ports.json'), JSON.stringify({ ...ports, rpc: Number(new URL(served.url).port) }, null, 2));
 
     return {
-      url: server.url,
+      url: served.url,
       proofStore: `s3://${LOCAL_BROKER_BUCKET}/${PROOF_STORE_PREFIX.slice(0, -1)}?endpoint=${s3.endpoint}`,
       env: { AWS_ACCESS_KEY_ID: LOCAL_S3_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey },
       broker,
