@@ -11,6 +11,8 @@ export const containerEnvSchema = z.object({
   AWS_REGION: z.string().default('us-east-1'),
   CRS_PATH: z.string().optional(),
   BB_BINARY: z.string().optional(),
+  /** Raw bb jobs that name a bb version run `<BB_VERSIONS_DIR>/<version>/bb` (the image: /opt/bb). */
+  BB_VERSIONS_DIR: z.string().optional(),
   SCRATCH_DIR: z.string().optional(),
   /** Aztec jobs: bb.js 4.1.2 backend (`auto`: native when its binary runs here, else WASM). */
   AZTEC_BB_BACKEND: z.enum(['auto', 'native', 'wasm']).default('auto'),

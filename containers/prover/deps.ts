@@ -14,6 +14,7 @@ export async function createJobRunnerDeps(env: ContainerEnv): Promise<JobRunnerD
   return {
     store,
     backend: new NativeBbBackend(env.BB_BINARY ? { bbPath: env.BB_BINARY } : {}),
+    ...(env.BB_VERSIONS_DIR ? { bbVersionsDir: env.BB_VERSIONS_DIR } : {}),
     adapters: { devnet: devnetJobAdapter },
     // Aztec jobs need the CRS; without one the runner refuses them with a message saying so.
     ...(env.CRS_PATH
