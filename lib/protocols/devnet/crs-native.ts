@@ -53,7 +53,7 @@ function sourceHash(): string {
 
 function findGo(): string | undefined {
   const env = process.env.GO;
-  if (env !== undefined && env !== '') return env;
+  if (env !== undefined && env !== '') return existsSync(env) ? env : undefined;
   const onPath = (process.env.PATH ?? '').split(':').find((dir) => dir !== '' && existsSync(join(dir, 'go')));
   if (onPath !== undefined) return join(onPath, 'go');
   return existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined;
@@ -61,7 +61,7 @@ function findGo(): string | undefined {
 
 async function buildTool(path: string, log: (line: string) => void): Promise<NativeCrsTool> {
   const go = findGo();
-  if (go === undefined) return { unavailable: 'no go on PATH, GO unset, no /usr/local/go/bin/go' };
+  if (go === undefined) return { unavailable: 'no go: not on PATH, not at $GO or /usr/local/go/bin/go' };
   mkdirSync(join(path, '..'), { recursive: true });
   // Private output name, renamed into place: concurrent builders (vitest workers) each finish atomically.
   const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
@@ -74,7 +74,7 @@ async function buildTool(path: string, log: (line: string) => void): Promise<Nat
         ['build', '-trimpath', '-buildvcs=false', '-o', tmp, '.'],
         // GOTOOLCHAIN=local: a Go older than go.mod's line fails (and we fall back) instead of fetching a toolchain.
         { cwd: SOURCE_DIR, env: { ...process.env, GOTOOLCHAIN: 'local' }, timeout: 5 * 60_000, maxBuffer: 1 << 20 },
-        (err, _stdout, stderr) => (err === null ? resolve() : reject(new Error(`${err.message.split('\n')[0]}: ${stderr.trim()}`))),
+        (err, _stdout, stderr) => (err === null ? resolve() : reject(new Error([err.message.split('\n')[0], stderr.trim()].filter(Boolean).join(': ')))),
       );
     });
     renameSync(tmp, path);
