@@ -1,12 +1,13 @@
 /**
  * bb's command line, as far as bb-remote needs it: which subcommand a call runs and, for the commands it
  * delegates (`prove`, `avm_prove`), which arguments are input files, where bb writes its outputs and which
- * files it writes. The option tables are bb 5.0.0's (`bb prove --help-extended`, `bb avm_prove --help`);
- * parsing follows CLI11 (`--name value`, `--name=value`, `-n value`, `-nvalue`).
+ * files it writes. bb-remote parses the command line of the bb it fronts, so there is one option table per bb
+ * line (`bb <command> --help-extended` of each, BB_COMMAND_LINES below); parsing follows CLI11 (`--name value`,
+ * `--name=value`, `-n value`, `-nvalue`).
  *
- * Anything this model does not cover exactly (help, an option it does not know, a scheme other than
- * ultra_honk, a missing value) is not delegated: the real bb runs it and answers as bb does.
- * Pure: no file system access; paths are resolved against the caller's `cwd`.
+ * Anything this model does not cover exactly (help, an option the fronted bb does not have, a scheme other
+ * than ultra_honk, a missing value, a bb line without a table) is not delegated: the real bb runs it and
+ * answers as bb does. Pure: no file system access; paths are resolved against the caller's `cwd`.
  */
 import { extname, isAbsolute, join, resolve } from 'node:path';
 
@@ -51,49 +52,84 @@ const HELP: readonly OptionSpec[] = [{ names: ['-h', '--help', '--help-extended'
 /** bb options accepted before the subcommand. */
 const GLOBAL_OPTIONS: readonly OptionSpec[] = [...LOGGING, ...HELP, { names: ['--version'], kind: 'help' }];
 
-const COMMAND_OPTIONS: Readonly<Record<DelegableCommand, readonly OptionSpec[]>> = {
-  prove: [
-    ...HELP,
-    ...LOGGING,
-    { names: ['-b', '--bytecode_path'], kind: 'input', role: 'bytecode' },
-    { names: ['-w', '--witness_path'], kind: 'input', role: 'witness' },
-    { names: ['-k', '--vk_path'], kind: 'input', role: 'vk' },
-    { names: ['-o', '--output_path'], kind: 'outdir' },
-    { names: ['-t', '--verifier_target'], kind: 'value' },
-    { names: ['-s', '--scheme'], kind: 'value' },
-    { names: ['--output_format'], kind: 'value' },
-    { names: ['--vk_policy'], kind: 'value' },
-    { names: ['--oracle_hash'], kind: 'value' },
-    { names: ['--storage_budget'], kind: 'value' },
-    { names: ['--write_vk'], kind: 'flag' },
-    { names: ['--verify'], kind: 'flag' },
-    { names: ['--ipa_accumulation'], kind: 'flag' },
-    { names: ['--disable_zk'], kind: 'flag' },
-    { names: ['--slow_low_memory'], kind: 'flag' },
-    { names: ['--print_bench'], kind: 'flag' },
-    { names: ['--bench_out'], kind: 'outfile', role: 'bench_out' },
-    { names: ['--bench_out_hierarchical'], kind: 'outfile', role: 'bench_out_hierarchical' },
-    { names: ['--memory_profile_out'], kind: 'outfile', role: 'memory_profile_out' },
-    { names: ['--trace_out_perfetto'], kind: 'outfile', role: 'trace_out_perfetto' },
-    { names: ['--trace_out_perfetto_aggregate'], kind: 'outfile', role: 'trace_out_perfetto_aggregate' },
-  ],
-  avm_prove: [
-    ...HELP,
-    ...LOGGING,
-    { names: ['--avm-inputs'], kind: 'input', role: 'avm_inputs' },
-    { names: ['-o', '--output_path'], kind: 'outdir' },
-  ],
-};
+/** Options of `bb prove` that bb 4.1.2 and bb 5.0.0 share (measured: `bb prove --help-extended` of both). */
+const PROVE_COMMON: readonly OptionSpec[] = [
+  ...HELP,
+  ...LOGGING,
+  { names: ['-b', '--bytecode_path'], kind: 'input', role: 'bytecode' },
+  { names: ['-w', '--witness_path'], kind: 'input', role: 'witness' },
+  { names: ['-k', '--vk_path'], kind: 'input', role: 'vk' },
+  { names: ['-o', '--output_path'], kind: 'outdir' },
+  { names: ['-t', '--verifier_target'], kind: 'value' },
+  { names: ['-s', '--scheme'], kind: 'value' },
+  { names: ['--output_format'], kind: 'value' },
+  { names: ['--vk_policy'], kind: 'value' },
+  { names: ['--oracle_hash'], kind: 'value' },
+  { names: ['--storage_budget'], kind: 'value' },
+  { names: ['--write_vk'], kind: 'flag' },
+  { names: ['--verify'], kind: 'flag' },
+  { names: ['--ipa_accumulation'], kind: 'flag' },
+  { names: ['--disable_zk'], kind: 'flag' },
+  { names: ['--slow_low_memory'], kind: 'flag' },
+  { names: ['--print_bench'], kind: 'flag' },
+  { names: ['--bench_out'], kind: 'outfile', role: 'bench_out' },
+  { names: ['--bench_out_hierarchical'], kind: 'outfile', role: 'bench_out_hierarchical' },
+];
+
+/** `bb avm_prove --help`: the same in 4.1.2 and 5.0.0 (logging options are accepted after the command too). */
+const AVM_PROVE: readonly OptionSpec[] = [
+  ...HELP,
+  ...LOGGING,
+  { names: ['--avm-inputs'], kind: 'input', role: 'avm_inputs' },
+  { names: ['-o', '--output_path'], kind: 'outdir' },
+];
+
+/** One bb line's command line: the delegable commands' options and the paths bb uses when they are left out. */
+export interface BbCommandLine {
+  /** The version the tables were measured on. */
+  readonly measuredOn: string;
+  readonly options: Readonly<Record<DelegableCommand, readonly OptionSpec[]>>;
+  readonly defaults: Readonly<Record<DelegableCommand, Readonly<Record<string, string>>>>;
+}
 
 /**
- * bb's defaults for options left out (measured with bb 5.0.0: `bb prove` alone reads ./target/program.json,
- * ./target/witness.gz and ./target/vk and writes to ./out). The remote bb runs in another directory, so
- * bb-remote makes them explicit.
+ * bb's defaults for options left out (measured with both bb 4.1.2 and 5.0.0: `bb prove` alone reads
+ * ./target/program.json, ./target/witness.gz and ./target/vk and writes to ./out). The remote bb runs in
+ * another directory, so bb-remote makes them explicit.
  */
-const DEFAULT_PATHS: Readonly<Record<DelegableCommand, Readonly<Record<string, string>>>> = {
+const DEFAULT_PATHS: BbCommandLine['defaults'] = {
   prove: { bytecode: './target/program.json', witness: './target/witness.gz', vk: './target/vk', out: './out' },
   avm_prove: { out: './out' },
 };
+
+/**
+ * Option tables by bb major version. 5.0.0 adds three profiling outputs to `prove` that 4.1.2 does not have
+ * (4.1.2 rejects them: "The following argument was not expected"), so under 4.1.2 they pass through to the
+ * real bb, which answers that. Everything else bb-remote models is the same in both (also `verify`, `gates`,
+ * `write_vk` but for 5.0.0's chonk-only `--use_zk_flavor`, which are passed through anyway).
+ */
+export const BB_COMMAND_LINES: Readonly<Record<string, BbCommandLine>> = {
+  '4': { measuredOn: '4.1.2', options: { prove: PROVE_COMMON, avm_prove: AVM_PROVE }, defaults: DEFAULT_PATHS },
+  '5': {
+    measuredOn: '5.0.0-nightly.20260710',
+    options: {
+      prove: [
+        ...PROVE_COMMON,
+        { names: ['--memory_profile_out'], kind: 'outfile', role: 'memory_profile_out' },
+        { names: ['--trace_out_perfetto'], kind: 'outfile', role: 'trace_out_perfetto' },
+        { names: ['--trace_out_perfetto_aggregate'], kind: 'outfile', role: 'trace_out_perfetto_aggregate' },
+      ],
+      avm_prove: AVM_PROVE,
+    },
+    defaults: DEFAULT_PATHS,
+  },
+};
+
+/** The option tables for a bb version (`bb --version` output), by its major version; undefined for a line bb-remote has no table for. */
+export function bbCommandLineFor(bbVersion: string): BbCommandLine | undefined {
+  const major = /^(\d+)\./.exec(bbVersion)?.[1];
+  return major === undefined ? undefined : BB_COMMAND_LINES[major];
+}
 
 /** The option bb-remote adds for a defaulted path (the short names bb-prover uses). */
 const ROLE_OPTION: Readonly<Record<string, string>> = {
@@ -140,6 +176,8 @@ export interface ParseBbCallOptions {
   readonly delegate: readonly string[];
   /** Directory relative paths are resolved against. */
   readonly cwd: string;
+  /** `bb --version` of the bb bb-remote fronts: picks the option tables. */
+  readonly bbVersion: string;
 }
 
 interface Token {
@@ -161,7 +199,11 @@ export function parseBbCall(argv: readonly string[], options: ParseBbCallOptions
   }
   const notDelegated = (note: string | undefined): BbCall => ({ kind: 'pass-through', command, ...(note === undefined ? {} : { note }) });
   if (global.tokens.some((t) => t.spec.kind === 'help')) return notDelegated(undefined);
-  const local = scanOptions(argv, global.next + 1, COMMAND_OPTIONS[command], { stopAtPositional: false });
+  const commandLine = bbCommandLineFor(options.bbVersion);
+  if (commandLine === undefined) {
+    return notDelegated(`bb-remote has no option table for bb ${options.bbVersion} (it knows bb ${Object.values(BB_COMMAND_LINES).map((c) => c.measuredOn).join(', ')})`);
+  }
+  const local = scanOptions(argv, global.next + 1, commandLine.options[command], { stopAtPositional: false });
   if (!local.ok) return notDelegated(local.note);
   const tokens = [...global.tokens, ...local.tokens];
   if (tokens.some((t) => t.spec.kind === 'help')) return notDelegated(undefined);
@@ -222,7 +264,7 @@ export function parseBbCall(argv: readonly string[], options: ParseBbCallOptions
         break;
     }
   }
-  const defaults = DEFAULT_PATHS[command];
+  const defaults = commandLine.defaults[command];
   for (const [role, path] of Object.entries(defaults)) {
     if (role === 'out') {
       if (outDirArg === undefined) {

@@ -4,8 +4,10 @@
  * or as a local process — and their output files land where bb would have written them; every other command
  * runs the real bb with the same arguments, output and exit code.
  *
- * A delegated call: parse bb's arguments → upload the input files content-addressed (blobs/<sha256>, skipped
- * when present; the CRS never travels, the image has it) → job spec (id = hash of arguments + inputs) → if
+ * A delegated call: the fronted bb's version (BB_REMOTE_BB_VERSION or `BB_REMOTE_REAL_BB --version`) → parse bb's
+ * arguments with that bb's option tables → upload the input files content-addressed (blobs/<sha256>, skipped
+ * when present; the CRS never travels, the image has it) → job spec naming the bb version (id = hash of bb
+ * version + arguments + inputs: another bb is another job, and the runner runs exactly that version) → if
  * that job already finished, reuse it, else run it and wait (timeout, retry of retryable failures) → download
  * the outputs, checked against result.json's hashes. A failure exits 1 with the job's own error text
  * (jobs/<id>/error.json) on stderr, e.g. bb's "Builder failure when we have real witnesses".
@@ -15,7 +17,7 @@ import { dirname } from 'node:path';
 import { describeError } from '../errors.ts';
 import type { ArtifactStore } from '../proving/artifact-store.ts';
 import { jobSpecKey } from '../proving/keys.ts';
-import { parseBbCall, type DelegatedCall } from './bb-argv.ts';
+import { bbSubcommand, parseBbCall, type DelegatedCall } from './bb-argv.ts';
 import type { RemoteExecutor } from './remote.ts';
 import { runRemoteJob, type FinishedJob } from './run-remote-job.ts';
 import { remoteJobSpec, uploadBlob, type UploadedInput } from './remote-job.ts';
@@ -37,6 +39,8 @@ export interface Delegation {
 export interface BbRemoteContext {
   readonly delegate: readonly string[];
   readonly cwd: string;
+  /** The version of the fronted bb (asked only for a call in `delegate`). Rejects with the reason it cannot tell. */
+  readonly bbVersion: () => Promise<string>;
   /** Runs the real bb with `args`, output inherited; resolves with its exit code. */
   readonly passThrough: (args: readonly string[]) => Promise<number>;
   /** Built only when a call is delegated (pass-through needs no AWS configuration). */
@@ -49,9 +53,18 @@ export interface BbRemoteContext {
 
 /** Runs one bb command line; resolves with the exit code. */
 export async function runBbRemote(argv: readonly string[], ctx: BbRemoteContext): Promise<number> {
-  const parsed = parseBbCall(argv, { delegate: ctx.delegate, cwd: ctx.cwd });
+  const command = bbSubcommand(argv);
+  if (command === undefined || !ctx.delegate.includes(command)) return ctx.passThrough(argv);
+  let bbVersion: string;
+  try {
+    bbVersion = await ctx.bbVersion();
+  } catch (err) {
+    ctx.log(`bb-remote: ${command} failed: ${describeError(err)}`);
+    return EXIT_FAILED;
+  }
+  const parsed = parseBbCall(argv, { delegate: ctx.delegate, cwd: ctx.cwd, bbVersion });
   if (parsed.kind === 'pass-through') {
-    if (parsed.note !== undefined) ctx.log(`bb-remote: not delegating ${parsed.command}: ${parsed.note}; running the local bb`);
+    if (parsed.note !== undefined) ctx.log(`bb-remote: not delegating ${parsed.command} (bb ${bbVersion}): ${parsed.note}; running the local bb`);
     return ctx.passThrough(argv);
   }
   const call = parsed.call;
@@ -62,22 +75,22 @@ export async function runBbRemote(argv: readonly string[], ctx: BbRemoteContext)
     return ctx.passThrough(argv);
   }
   try {
-    return await delegateCall(call, await ctx.delegation(), ctx);
+    return await delegateCall(call, bbVersion, await ctx.delegation(), ctx);
   } catch (err) {
     ctx.log(`bb-remote: ${call.command} failed: ${describeError(err)}`);
     return EXIT_FAILED;
   }
 }
 
-async function delegateCall(call: DelegatedCall, d: Delegation, ctx: BbRemoteContext): Promise<number> {
+async function delegateCall(call: DelegatedCall, bbVersion: string, d: Delegation, ctx: BbRemoteContext): Promise<number> {
   const started = performance.now();
   const signal = AbortSignal.any([AbortSignal.timeout(d.timeoutMs), ...(ctx.signal ? [ctx.signal] : [])]);
   const log = (line: string): void => ctx.log(`bb-remote: ${line}`);
 
   const uploaded: Record<string, UploadedInput> = {};
   for (const [name, path] of Object.entries(call.inputs)) uploaded[name] = await uploadBlob(d.store, path);
-  const spec = remoteJobSpec(call, uploaded);
-  log(`${call.command} → job ${spec.id}; inputs: ${describeUploads(uploaded)}`);
+  const spec = remoteJobSpec(call, uploaded, bbVersion);
+  log(`${call.command} (bb ${bbVersion}) → job ${spec.id}; inputs: ${describeUploads(uploaded)}`);
   // Content-addressed: an existing spec at this id has the same content.
   await d.store.putIfAbsent(jobSpecKey(spec.id), Buffer.from(JSON.stringify(spec, null, 2)), { contentType: 'application/json' });
 

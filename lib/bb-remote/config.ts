@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { InputError } from '../errors.ts';
 import { bbBinaryPath } from '../proving/bb.ts';
+import { BB_VERSION_PATTERN } from '../proving/job-spec.ts';
 import { DELEGABLE_COMMANDS, isDelegableCommand } from './bb-argv.ts';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -20,6 +21,11 @@ export interface BbRemoteConfig {
   readonly delegate: readonly string[];
   /** The real bb, for pass-through. */
   readonly realBb: string;
+  /**
+   * The version of the agent's bb, which delegated jobs must run (BB_REMOTE_BB_VERSION); undefined: learned
+   * from `realBb --version` when a call is delegated.
+   */
+  readonly bbVersion: string | undefined;
   /** Artifact bucket: inputs go to blobs/<sha256>, the job to jobs/<id>/ (required to delegate). */
   readonly bucket: string | undefined;
   /** Whole call, uploads to download; the remote job is terminated when it runs out. */
@@ -60,6 +66,7 @@ const envSchema = z.object({
   BB_REMOTE_MODE: z.enum(['aws', 'local']).default('aws'),
   BB_REMOTE_DELEGATE: z.string().optional(),
   BB_REMOTE_REAL_BB: nonEmpty,
+  BB_REMOTE_BB_VERSION: z.string().regex(BB_VERSION_PATTERN, 'BB_REMOTE_BB_VERSION must be a version as `bb --version` prints it, e.g. 4.1.2').optional(),
   BB_REMOTE_BUCKET: z
     .string()
     .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'BB_REMOTE_BUCKET must be an S3 bucket name')
@@ -102,6 +109,7 @@ export function bbRemoteConfigFromEnv(env: Env): BbRemoteConfig {
     mode: e.BB_REMOTE_MODE,
     delegate,
     realBb: e.BB_REMOTE_REAL_BB ?? bbBinaryPath(),
+    bbVersion: e.BB_REMOTE_BB_VERSION,
     bucket: e.BB_REMOTE_BUCKET,
     timeoutMs: e.BB_REMOTE_TIMEOUT_SECONDS * 1000,
     attempts: e.BB_REMOTE_ATTEMPTS,

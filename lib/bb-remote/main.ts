@@ -15,6 +15,7 @@ import { describeError } from '../errors.ts';
 import { bundleLocalJobRunner } from '../local/job-runner-bundle.ts';
 import { AwsBatchRemote } from './aws-batch-remote.ts';
 import { EXIT_FAILED, runBbRemote, type Delegation } from './bb-remote.ts';
+import { frontedBbVersion } from './bb-version.ts';
 import { assertDelegationConfig, bbRemoteConfigFromEnv, type BbRemoteConfig, type Env } from './config.ts';
 import { LocalRemote } from './local-remote.ts';
 import { jobDefinitionFor } from './resource-class.ts';
@@ -50,6 +51,7 @@ export async function bbRemoteMain(argv: readonly string[], env: Env = process.e
     const code = await runBbRemote(argv, {
       delegate: config.delegate,
       cwd: process.cwd(),
+      bbVersion: () => frontedBbVersion(config),
       passThrough: (args) => passThrough(config.realBb, args, env, signals, onSignal),
       delegation: () => createDelegation(config, env, cleanups),
       log: (line) => process.stderr.write(`${line}\n`),
@@ -144,7 +146,8 @@ export async function createDelegation(config: BbRemoteConfig, env: Env, cleanup
     bundle,
     env: {
       ...runnerEnv,
-      ...passEnv(['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'DEVNET_ARTIFACTS_DIR']),
+      // BB_VERSIONS_DIR: other bbs for the local runner; BB_BINARY below runs jobs naming its own version.
+      ...passEnv(['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'DEVNET_ARTIFACTS_DIR', 'BB_VERSIONS_DIR']),
       AWS_REGION: s3.region,
       ARTIFACT_BUCKET: config.bucket,
       ...(s3.endpoint ? { S3_ENDPOINT: s3.endpoint } : {}),

@@ -1,10 +1,12 @@
 /**
  * Which job definition (resource class) a delegated call runs on. The Aztec prover agent writes each
- * circuit's bytecode as `<circuit name>-bytecode` (`@aztec/bb-prover` src/bb/execute.ts `generateProof`), so
- * the circuit, and from the Aztec circuit table its class, can be read off the file name: a tx merge gets a
- * 16-vCPU job, the root a 64-vCPU one. AVM proofs run on the `avm` class.
+ * circuit's bytecode as `<circuit>-bytecode` (`@aztec/bb-prover` src/bb/execute.ts `generateProof`), where
+ * 4.1.2's BBNativeRollupProver names the circuit by its artifact (`TxMergeRollupArtifact-bytecode`); Aztec's
+ * own map turns that into the circuit name (`rollup-tx-merge`), and the Aztec circuit table gives its class:
+ * a tx merge gets a 16-vCPU job, the root a 64-vCPU one. AVM proofs run on the `avm` class.
  */
 import { basename } from 'node:path';
+import { mapProtocolArtifactNameToCircuitName, type ProtocolArtifact } from '@aztec/noir-protocol-circuits-types/types';
 import { InputError } from '../errors.ts';
 import { aztecCircuits } from '../protocols/aztec/circuits.ts';
 import type { DelegatedCall } from './bb-argv.ts';
@@ -17,7 +19,16 @@ export function resourceClassFor(call: Pick<DelegatedCall, 'command' | 'bytecode
   if (call.command === 'avm_prove') return 'avm';
   if (call.bytecodePath === undefined) return undefined;
   const circuit = basename(call.bytecodePath).replace(/-bytecode$/, '');
-  return CLASS_BY_CIRCUIT.get(circuit);
+  return CLASS_BY_CIRCUIT.get(circuit) ?? CLASS_BY_CIRCUIT.get(circuitNameOfArtifact(circuit) ?? '');
+}
+
+/** Aztec's circuit name for an artifact name (`ParityBaseArtifact` → `parity-base`), undefined for other names. */
+function circuitNameOfArtifact(name: string): string | undefined {
+  try {
+    return mapProtocolArtifactNameToCircuitName(name as ProtocolArtifact);
+  } catch {
+    return undefined; // "Unknown circuit type"
+  }
 }
 
 /** The job definition for a class: the class's own if configured, else the default. */

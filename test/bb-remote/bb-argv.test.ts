@@ -1,14 +1,17 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bbSubcommand, parseBbCall, type DelegatedCall } from '../../lib/bb-remote/bb-argv.ts';
+import { bbCommandLineFor, bbSubcommand, parseBbCall, type DelegatedCall } from '../../lib/bb-remote/bb-argv.ts';
 import { resourceClassFor, jobDefinitionFor } from '../../lib/bb-remote/resource-class.ts';
 
 const cwd = '/work/agent';
 const DELEGATE = ['prove', 'avm_prove'];
+/** What the two bbs print for --version (measured). */
+const BB5 = '5.0.0-nightly.20260710';
+const BB4 = '4.1.2';
 
-function delegated(argv: string[], delegate = DELEGATE): DelegatedCall {
-  const parsed = parseBbCall(argv, { delegate, cwd });
+function delegated(argv: string[], delegate = DELEGATE, bbVersion = BB5): DelegatedCall {
+  const parsed = parseBbCall(argv, { delegate, cwd, bbVersion });
   if (parsed.kind !== 'delegate') throw new Error(`expected a delegated call, got pass-through (${parsed.note ?? 'no note'})`);
   return parsed.call;
 }
@@ -107,17 +110,68 @@ describe('parseBbCall: bb semantics', () => {
     ['a scheme other than ultra_honk', ['prove', '-s', 'avm'], 'scheme avm is not delegated (only ultra_honk)'],
     ['an option given twice', ['prove', '-b', 'a.json', '-b', 'b.json'], '-b is given twice'],
     ['a bad output format', ['prove', '--output_format', 'xml'], '--output_format xml is not one bb knows'],
-  ])('%s → runs the real bb', (_name, argv, note) => {
-    const parsed = parseBbCall(argv, { delegate: DELEGATE, cwd });
-    expect(parsed.kind).toBe('pass-through');
-    if (parsed.kind === 'pass-through') expect(parsed.note).toBe(note);
+  ])('%s → runs the real bb (bb 5 and bb 4.1.2 alike)', (_name, argv, note) => {
+    for (const bbVersion of [BB5, BB4]) {
+      const parsed = parseBbCall(argv, { delegate: DELEGATE, cwd, bbVersion });
+      expect(parsed.kind).toBe('pass-through');
+      if (parsed.kind === 'pass-through') expect(parsed.note).toBe(note);
+    }
   });
 
   it('commands outside the delegated set pass through without a note', () => {
     for (const argv of [['--version'], [], ['gates', '-b', 'p.json'], ['write_vk', '-b', 'p.json'], ['verify', '-p', 'proof']]) {
-      expect(parseBbCall(argv, { delegate: DELEGATE, cwd })).toEqual({ kind: 'pass-through', command: argv[0]?.startsWith('-') ? undefined : argv[0] });
+      expect(parseBbCall(argv, { delegate: DELEGATE, cwd, bbVersion: BB5 })).toEqual({ kind: 'pass-through', command: argv[0]?.startsWith('-') ? undefined : argv[0] });
     }
-    expect(parseBbCall(['prove', '-b', 'p.json'], { delegate: ['avm_prove'], cwd })).toEqual({ kind: 'pass-through', command: 'prove' });
+    expect(parseBbCall(['prove', '-b', 'p.json'], { delegate: ['avm_prove'], cwd, bbVersion: BB5 })).toEqual({ kind: 'pass-through', command: 'prove' });
+  });
+});
+
+describe("parseBbCall: bb 4.1.2's command line (Aztec 4.1.2's bb)", () => {
+  // @aztec/bb-prover 4.1.2 BBNativeRollupProver → generateProof: the file names are the artifact's.
+  const padding = [
+    'prove', '--scheme', 'ultra_honk', '--oracle_hash', 'poseidon2', '--ipa_accumulation', '--disable_zk',
+    '-o', '/tmp/bb-1', '-b', '/tmp/bb-1/CheckpointPaddingRollupArtifact-bytecode', '-k', '/tmp/bb-1/CheckpointPaddingRollupArtifact-vk',
+    '-w', '/tmp/bb-1/partial-witness.gz', '-v',
+  ];
+
+  it("delegates Aztec 4.1.2's prove calls exactly as under bb 5, on the circuit's class", () => {
+    const call = delegated(padding, DELEGATE, BB4);
+    expect(call).toEqual(delegated(padding, DELEGATE, BB5));
+    expect(call.args).toEqual([
+      'prove', '--scheme', 'ultra_honk', '--oracle_hash', 'poseidon2', '--ipa_accumulation', '--disable_zk',
+      '-o', '{out}', '-b', '{in:bytecode}', '-k', '{in:vk}', '-w', '{in:witness.gz}', '-v',
+    ]);
+    expect(call.inputs).toEqual({
+      bytecode: '/tmp/bb-1/CheckpointPaddingRollupArtifact-bytecode',
+      vk: '/tmp/bb-1/CheckpointPaddingRollupArtifact-vk',
+      'witness.gz': '/tmp/bb-1/partial-witness.gz',
+    });
+    expect(resourceClassFor(call)).toBe('small');
+    const parity = delegated(['prove', '--scheme', 'ultra_honk', '--oracle_hash', 'poseidon2', '--disable_zk', '-o', '/p', '-b', '/p/ParityBaseArtifact-bytecode', '-k', '/p/ParityBaseArtifact-vk', '-w', '/p/partial-witness.gz'], DELEGATE, BB4);
+    expect(resourceClassFor(parity)).toBe('medium');
+  });
+
+  it("bb 4.1.2 has the same defaults and outputs as bb 5 (measured: ./target/program.json, ./target/witness.gz, ./target/vk, ./out)", () => {
+    for (const argv of [['prove', '--ipa_accumulation'], ['prove', '--write_vk', '-k', 'ignored'], ['prove', '--output_format', 'json', '--write_vk'], ['avm_prove', '--avm-inputs', 'a.bin']]) {
+      expect(delegated(argv, DELEGATE, BB4)).toEqual(delegated(argv, DELEGATE, BB5));
+    }
+  });
+
+  it("bb 5.0.0's profiling outputs are not bb 4.1.2 options: under 4.1.2 they go to the real bb, which rejects them", () => {
+    for (const option of ['--memory_profile_out', '--trace_out_perfetto', '--trace_out_perfetto_aggregate']) {
+      const argv = ['prove', '-b', 'p.json', '-w', 'w.gz', '-k', 'vk', option, 'profile.json'];
+      expect(delegated(argv, DELEGATE, BB5).optionalOutputs.map((o) => o.path)).toEqual([`${cwd}/profile.json`]);
+      expect(parseBbCall(argv, { delegate: DELEGATE, cwd, bbVersion: BB4 })).toEqual({ kind: 'pass-through', command: 'prove', note: `unknown option ${option}` });
+    }
+  });
+
+  it('a bb line without option tables is not delegated, and the note says which lines bb-remote knows', () => {
+    for (const bbVersion of ['3.0.0', '6.1.0', 'nightly']) {
+      const parsed = parseBbCall(padding, { delegate: DELEGATE, cwd, bbVersion });
+      expect(parsed).toEqual({ kind: 'pass-through', command: 'prove', note: `bb-remote has no option table for bb ${bbVersion} (it knows bb 4.1.2, ${BB5})` });
+    }
+    expect(bbCommandLineFor('4.1.2')?.measuredOn).toBe('4.1.2');
+    expect(bbCommandLineFor('5.0.0')?.measuredOn).toBe(BB5);
   });
 });
 
@@ -150,6 +204,11 @@ describe('resource classes', () => {
     expect(resourceClassFor({ command: 'prove', bytecodePath: '/w/rollup-root-bytecode' })).toBe('large');
     expect(resourceClassFor({ command: 'prove', bytecodePath: '/w/parity-base-bytecode' })).toBe('medium');
     expect(resourceClassFor({ command: 'prove', bytecodePath: '/w/program.json' })).toBeUndefined();
+    // Aztec 4.1.2's bb-prover names the file after the artifact; Aztec's own map gives the circuit.
+    expect(resourceClassFor({ command: 'prove', bytecodePath: '/w/RootRollupArtifact-bytecode' })).toBe('large');
+    expect(resourceClassFor({ command: 'prove', bytecodePath: '/w/PublicChonkVerifier-bytecode' })).toBe('medium');
+    expect(resourceClassFor({ command: 'prove', bytecodePath: '/w/TxMergeRollupArtifact-bytecode' })).toBe('small');
+    expect(resourceClassFor({ command: 'prove', bytecodePath: '/w/PrivateKernelInitArtifact-bytecode' })).toBeUndefined();
     expect(resourceClassFor({ command: 'prove', bytecodePath: '/w/rollup-root-bytecode' }, 'medium')).toBe('medium');
     const config = { jobDefinition: 'prover-default', jobDefinitions: { large: 'prover-large' } };
     expect(jobDefinitionFor('large', config)).toBe('prover-large');

@@ -10,6 +10,9 @@ describe('bb-remote configuration (environment)', () => {
     expect(config.realBb).toBe(bbBinaryPath());
     expect(config.timeoutMs).toBe(7_200_000);
     expect(config.attempts).toBe(2);
+    // Unset: learned from the real bb when a call is delegated (lib/bb-remote/bb-version.ts).
+    expect(config.bbVersion).toBeUndefined();
+    expect(bbRemoteConfigFromEnv({ BB_REMOTE_BB_VERSION: '4.1.2' }).bbVersion).toBe('4.1.2');
   });
 
   it('BB_REMOTE_DELEGATE: a list, empty for none, only commands bb-remote can delegate', () => {
@@ -24,6 +27,7 @@ describe('bb-remote configuration (environment)', () => {
     [{ BB_REMOTE_ATTEMPTS: '0' }, 'BB_REMOTE_ATTEMPTS'],
     [{ BB_REMOTE_BUCKET: 'Not_A_Bucket' }, 'BB_REMOTE_BUCKET'],
     [{ BB_REMOTE_JOB_DEFINITIONS: '["large"]' }, 'BB_REMOTE_JOB_DEFINITIONS'],
+    [{ BB_REMOTE_BB_VERSION: '../4.1.2' }, 'BB_REMOTE_BB_VERSION'],
   ])('%j is rejected, naming %s', (env, name) => {
     expect(() => bbRemoteConfigFromEnv(env)).toThrow(new RegExp(name));
   });

@@ -12,6 +12,7 @@ import { LocalRemote } from '../../lib/bb-remote/local-remote.ts';
 import type { RemoteExecutor, RemoteJobRequest, RemoteOutcome, RemoteRunOptions } from '../../lib/bb-remote/remote.ts';
 import { LOCAL_S3_CREDENTIALS } from '../../lib/local/s3-server.ts';
 import type { ArtifactBody, ArtifactStore, PutOptions } from '../../lib/proving/artifact-store.ts';
+import { bbVersion } from '../../lib/proving/bb.ts';
 import { BUCKET, REAL_BB, startBbRemoteFixture, type BbRemoteFixture } from './fixtures.ts';
 
 let f: BbRemoteFixture;
@@ -92,6 +93,8 @@ async function call(argv: string[], cwd: string, delegation: Omit<Delegation, 't
   const code = await runBbRemote(argv, {
     delegate: ['prove', 'avm_prove'],
     cwd,
+    // The local runner's bb (BB_BINARY) runs jobs that name its own version.
+    bbVersion: () => bbVersion(REAL_BB),
     passThrough: async () => {
       throw new Error('nothing here should run the local bb');
     },

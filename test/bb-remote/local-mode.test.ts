@@ -209,7 +209,7 @@ describe('bb-remote local mode: failures', () => {
     const r = await remote(args, dir);
     expect(r.code, text(r)).toBe(1);
     expect(r.stderr.toString()).toContain(bbMessage);
-    expect(r.stderr.toString()).toMatch(/avm_prove → job [0-9a-f]{24}/);
+    expect(r.stderr.toString()).toMatch(/avm_prove \(bb 5\.[^)]+\) → job [0-9a-f]{24}/);
   });
 
   it('a missing input file is left to bb, which fails on it the same way', async () => {
@@ -237,9 +237,10 @@ describe('bb-remote local mode: the agent stops a call', () => {
   it('SIGTERM stops the job (bb included) and bb-remote dies of SIGTERM, as bb would', async () => {
     const dir = await f.dir('sigterm');
     const pidFile = join(dir, 'bb.pid');
-    // A stand-in for the job's bb that never finishes (the runner runs BB_REMOTE_REAL_BB in local mode).
+    // A stand-in for the job's bb that never finishes (the runner runs BB_REMOTE_REAL_BB in local mode); it
+    // reports the real bb's version, which bb-remote names in the job and the runner checks.
     const slowBb = join(dir, 'slow-bb');
-    await writeFile(slowBb, `#!/bin/sh\necho $$ > "${pidFile}"\nexec sleep 120\n`);
+    await writeFile(slowBb, `#!/bin/sh\nif [ "$1" = --version ]; then exec "${REAL_BB}" --version; fi\necho $$ > "${pidFile}"\nexec sleep 120\n`);
     await chmod(slowBb, 0o755);
     const child = spawn(SHIM, ['prove', '-t', 'noir-recursive-no-zk', '-b', f.programPath, '-w', f.witnessPath, '-o', 'out', '--write_vk', '-d'], {
       cwd: dir,
