@@ -16,14 +16,15 @@ import { foreignCallHandler, getServerCircuitArtifact } from '@aztec/noir-protoc
 import { ServerCircuitVks } from '@aztec/noir-protocol-circuits-types/server/vks';
 import { getProvingJobInputClassFor, makePublicInputsAndRecursiveProof } from '@aztec/stdlib/interfaces/server';
 import { Proof, ProvingRequestType, RecursiveProof, makeRecursiveProofFromBinary } from '@aztec/stdlib/proofs';
-import { VerificationKeyAsFields, VerificationKeyData } from '@aztec/stdlib/vks';
+import type { VerificationKeyData } from '@aztec/stdlib/vks';
 import { Fr } from '@aztec/foundation/curves/bn254';
 import { gunzipSync } from 'node:zlib';
 import { InputError, ProverError } from '../../../errors.ts';
 import type { AztecJobType } from '../job-types.ts';
-import { AZTEC_BB_VERSION, loadBn254Crs, loadGrumpkinCrs, openAztecBarretenberg, type AztecBbBackendChoice, type OpenedAztecBb, type AztecProofSettings } from './barretenberg.ts';
-import { aztecCircuitFor, type AztecCircuitRow, type AztecVerifierTarget } from './circuit-table.ts';
+import { AZTEC_BB_VERSION, openAztecBarretenberg, type AztecBbBackendChoice } from './barretenberg.ts';
+import { aztecCircuitFor, type AztecCircuitRow } from './circuit-table.ts';
 import type { AztecCrsDir } from './crs-dir.ts';
+import { computeVerificationKey, loadAztecCircuit } from './verification-keys.ts';
 
 export interface AztecJobProofRequest {
   readonly type: AztecJobType;
@@ -51,12 +52,6 @@ export interface AztecJobProof {
   };
 }
 
-const SETTINGS: Readonly<Record<AztecVerifierTarget, AztecProofSettings>> = {
-  'noir-rollup-no-zk': { ipaAccumulation: true, oracleHashType: 'poseidon2', disableZk: true, optimizedSolidityVerifier: false },
-  'noir-recursive-no-zk': { ipaAccumulation: false, oracleHashType: 'poseidon2', disableZk: true, optimizedSolidityVerifier: false },
-  'evm-no-zk': { ipaAccumulation: false, oracleHashType: 'keccak', disableZk: true, optimizedSolidityVerifier: false },
-};
-
 export async function proveAztecJob(request: AztecJobProofRequest): Promise<AztecJobProof> {
   const { type } = request;
   const row = aztecCircuitFor(type);
@@ -73,8 +68,6 @@ export async function proveAztecJob(request: AztecJobProofRequest): Promise<Azte
   const output = row.fromWitness(witness);
   const witnessMs = Math.round(performance.now() - witnessStarted);
 
-  const settings = SETTINGS[row.target];
-  const bytecode = gunzipSync(Buffer.from(artifact.bytecode, 'base64'));
   const artifactVk = ServerCircuitVks[row.artifact];
   const bb = await openAztecBarretenberg({
     backend: request.backend,
@@ -82,15 +75,13 @@ export async function proveAztecJob(request: AztecJobProofRequest): Promise<Azte
     ...(request.bbPath !== undefined ? { bbPath: request.bbPath } : {}),
   });
   try {
-    const circuit = { name: type, bytecode, verificationKey: new Uint8Array() };
-    // Grumpkin first: bb's circuit stats for IPA circuits already need it.
-    if (settings.ipaAccumulation) await loadGrumpkinCrs(bb.api, request.crs);
-    const stats = await bb.api.circuitStats({ circuit, includeGatesPerOpcode: false, settings });
-    await loadBn254Crs(bb.api, request.crs, stats.numGatesDyadic + 1);
+    const loaded = await loadAztecCircuit(bb.api, type, request.crs);
+    const { circuit, settings } = loaded;
+    const stats = { numGates: loaded.gates, numGatesDyadic: loaded.dyadicGates };
 
     // With Aztec's CRS the artifact's key is the circuit's key (and saves bb computing it); with a test CRS
     // the commitments differ, so bb must compute its own and we report that one.
-    const vkData = request.crs.insecure ? await computedVerificationKey(bb.api, circuit, settings) : artifactVk;
+    const vkData = request.crs.insecure ? await computeVerificationKey(bb.api, loaded) : artifactVk;
 
     const proveStarted = performance.now();
     const { proof, publicInputs } = await bb.api.circuitProve({
@@ -138,19 +129,6 @@ export function bbFailure(type: AztecJobType, backend: string, cause: unknown): 
   const message = cause instanceof Error ? cause.message : String(cause);
   const died = /native backend process (exited|error)|SIGKILL|signal/i.test(message);
   return new ProverError(`${type}: bb ${AZTEC_BB_VERSION} (${backend}) failed: ${message.split('\n')[0]}`, { cause, retryable: died });
-}
-
-/**
- * The key bb computes for the circuit, as Aztec's `VerificationKeyData`. Its hash is Aztec's `hashVK`
- * (poseidon2 over the key's fields), computed on our bb.js instance: stdlib's `fromFrBuffer` would use
- * @aztec/foundation's bb.js singleton, which insists on the native binary when one is installed.
- */
-async function computedVerificationKey(api: OpenedAztecBb['api'], circuit: { name: string; bytecode: Uint8Array }, settings: AztecProofSettings): Promise<VerificationKeyData> {
-  const bytes = Buffer.from((await api.circuitComputeVk({ circuit, settings })).bytes);
-  const fields: Fr[] = [];
-  for (let i = 0; i < bytes.length; i += Fr.SIZE_IN_BYTES) fields.push(Fr.fromBuffer(bytes.subarray(i, i + Fr.SIZE_IN_BYTES)));
-  const { hash } = await api.poseidon2Hash({ inputs: fields.map((f) => f.toBuffer()) });
-  return new VerificationKeyData(new VerificationKeyAsFields(fields, Fr.fromBuffer(Buffer.from(hash))), bytes);
 }
 
 /** Aztec's class for the type reads the bytes; anything it does not consume exactly is rejected. */
