@@ -80,7 +80,11 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await new Promise((resolve) => server?.close(resolve));
+  // Only a started server calls back: with setup failed before it, awaiting its close would hang the run.
+  if (server?.listening) {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
   if (engine) await docker(engine, ['image', 'rm', '--force', TAG]);
   if (contextDir) await rm(contextDir, { recursive: true, force: true });
 });
