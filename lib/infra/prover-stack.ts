@@ -2,7 +2,7 @@ import { isAbsolute, join } from 'node:path';
 import { Annotations, CfnOutput, Duration, Stack, type StackProps, Token } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import type { ProverConfig } from '../config.ts';
+import { ConfigError, type ProverConfig } from '../config.ts';
 import type { ProtocolProfile } from '../proving/profile.ts';
 import { ArtifactBucket } from './artifact-bucket.ts';
 import { ChainPoller } from './chain-poller.ts';
@@ -77,10 +77,14 @@ export class ProverStack extends Stack {
     }
     assertClassesFitInstances(profile.resourceClasses, config.instanceTypes, config.maxVcpus);
     if (config.vpcId && (Token.isUnresolved(this.account) || Token.isUnresolved(this.region))) {
-      throw new Error(
-        `config: "vpcId" (${config.vpcId}) is looked up at synth time, which needs an environment-specific stack: ` +
-          'run with AWS credentials and a region (CDK_DEFAULT_ACCOUNT / CDK_DEFAULT_REGION)',
-      );
+      throw new ConfigError([
+        {
+          key: 'vpcId',
+          message:
+            `(${config.vpcId}) is looked up at synth time, which needs an environment-specific stack: ` +
+            'run with AWS credentials and a region (CDK_DEFAULT_ACCOUNT / CDK_DEFAULT_REGION)',
+        },
+      ]);
     }
     const logRetention = config.logRetentionDays as logs.RetentionDays;
 
@@ -256,7 +260,7 @@ export class ProverStack extends Stack {
 export function defaultCrsPoints(profile: Pick<ProtocolProfile, 'name' | 'circuits'>): number {
   const sizes = Object.values(profile.circuits).map((c) => c.log2Size);
   if (sizes.length === 0) {
-    throw new Error(`config: "crsPoints" must be set: profile "${profile.name}" lists no circuits to derive it from`);
+    throw new ConfigError([{ key: 'crsPoints', message: `must be set: profile "${profile.name}" lists no circuits to derive it from` }]);
   }
   return 2 ** Math.max(...sizes) + 1;
 }
