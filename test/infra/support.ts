@@ -90,13 +90,17 @@ export interface AslMachine {
   readonly [field: string]: unknown;
 }
 
-/** The (only) state machine's definition, parsed, with references as `<LogicalId>` placeholders. */
-export function definitionOf(template: Template): AslMachine {
-  const machines = template.findResources('AWS::StepFunctions::StateMachine');
-  const entries = Object.values(machines);
-  if (entries.length !== 1) throw new Error(`expected one state machine, found ${entries.length}`);
-  const definitionString = (entries[0] as { Properties: { DefinitionString: unknown } }).Properties.DefinitionString;
-  return JSON.parse(String(resolveForTest(definitionString))) as AslMachine;
+/**
+ * A state machine's definition, parsed, with references as `<LogicalId>` placeholders: the template's only one,
+ * or the one whose definition starts at `startAt`.
+ */
+export function definitionOf(template: Template, startAt?: string): AslMachine {
+  const machines = Object.values(template.findResources('AWS::StepFunctions::StateMachine')).map(
+    (m) => JSON.parse(String(resolveForTest((m as { Properties: { DefinitionString: unknown } }).Properties.DefinitionString))) as AslMachine,
+  );
+  const matching = machines.filter((m) => startAt === undefined || m.StartAt === startAt);
+  if (matching.length !== 1) throw new Error(`expected one state machine${startAt ? ` starting at ${startAt}` : ''}, found ${matching.length}`);
+  return matching[0]!;
 }
 
 /** `<LogicalId>` of a construct's CloudFormation resource, as resolveForTest renders a Ref to it. */
