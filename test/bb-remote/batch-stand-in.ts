@@ -2,8 +2,9 @@
  * A test double of the AWS Batch API on loopback, for bb-remote's AWS mode: it speaks the wire protocol the
  * real @aws-sdk/client-batch uses (REST-JSON POST /v1/submitjob, /v1/describejobs, /v1/terminatejob; reached
  * with AWS_ENDPOINT_URL_BATCH) and runs each submitted job as Batch would run the prover container: the job
- * runner bundle as a process with the job definition's environment plus the container overrides. It keeps
- * no queue semantics beyond that (one attempt per job, no scheduling, no auth).
+ * runner bundle as a process with the job definition's environment plus the container overrides (or, with
+ * `launch`, any other way, e.g. the prover image under Docker). It keeps no queue semantics beyond that (one
+ * attempt per job, no scheduling, no auth).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -26,9 +27,11 @@ export interface StandInJob {
 export interface BatchStandInOptions {
   /** Job definition name → its container environment (what the stack's definitions set: bucket, CRS …). */
   readonly definitions: Readonly<Record<string, Readonly<Record<string, string>>>>;
-  /** How the "container" starts: node + the bundled entrypoint. */
-  readonly node: string;
-  readonly bundle: string;
+  /** How the "container" starts: node + the bundled entrypoint … */
+  readonly node?: string;
+  readonly bundle?: string;
+  /** … or this (its environment: `job.environment`; stderr is kept for the job). */
+  readonly launch?: (job: StandInJob) => ChildProcess;
   /** A job this returns a reason for fails like a lost instance, without running. */
   readonly hostLost?: (job: StandInJob, submissionIndex: number) => string | undefined;
 }
@@ -40,6 +43,7 @@ export interface BatchStandIn {
 }
 
 export async function startBatchStandIn(options: BatchStandInOptions): Promise<BatchStandIn> {
+  if (options.launch === undefined && (options.node === undefined || options.bundle === undefined)) throw new Error('the Batch stand-in needs `launch`, or `node` and `bundle`');
   const jobs: StandInJob[] = [];
   const server = createServer((req, res) => {
     void body(req).then((input) => {
@@ -104,10 +108,10 @@ function start(job: StandInJob, index: number, options: BatchStandInOptions): vo
     job.statusReason = lost;
     return;
   }
-  const child = spawn(options.node, [options.bundle, 'run'], { env: { ...job.environment }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = options.launch ? options.launch(job) : spawn(options.node!, [options.bundle!, 'run'], { env: { ...job.environment }, stdio: ['ignore', 'ignore', 'pipe'] });
   job.child = child;
   job.status = 'RUNNING';
-  child.stderr.on('data', (c: Buffer) => (job.stderr += c.toString()));
+  child.stderr?.on('data', (c: Buffer) => (job.stderr += c.toString()));
   child.on('close', (code) => {
     if (job.status !== 'RUNNING') return; // terminated
     job.exitCode = code ?? -1;

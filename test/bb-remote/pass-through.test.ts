@@ -86,6 +86,29 @@ describe('pass-through mechanics (recording stand-in for bb)', () => {
     expect(cli.signal, text(cli)).toBe('SIGTERM');
   });
 
+  it("fronting bb 4.1.2: Aztec 4.1.2's verify, and a prove with options only bb 5 has, reach bb byte for byte", async () => {
+    const dir = await f.dir('recorder-4.1.2');
+    const env = { BB_REMOTE_REAL_BB: recorder, BB_REMOTE_BB_VERSION: '4.1.2', RECORDER_EXIT: '7' };
+    // @aztec/bb-prover 4.1.2 verifyProof, as the issue recorded it.
+    const verify = ['verify', '-p', 'proof', '-k', 'vk', '-i', 'public_inputs', '--disable_zk', '--scheme', 'ultra_honk', '--oracle_hash', 'poseidon2', '--ipa_accumulation'];
+    const direct = await runProcess(recorder, verify, { cwd: dir, env: { ...baseEnv(), RECORDER_EXIT: '7' } });
+    const v = await viaShim(verify, dir, env);
+    expect(await recordedArgs()).toEqual(verify);
+    expect(v.code).toBe(7);
+    expect(v.stdout).toEqual(direct.stdout);
+    expect(v.stderr).toEqual(direct.stderr);
+
+    // A delegable command that bb 4.1.2's tables cannot model goes to bb unchanged, after one note line.
+    await writeFile(join(dir, 'p.json'), '{}');
+    await writeFile(join(dir, 'w.gz'), '');
+    const prove = ['prove', '-b', 'p.json', '-w', 'w.gz', '-k', 'p.json', '--trace_out_perfetto', 'trace.json', '-o', 'out'];
+    const p = await viaShim(prove, dir, env);
+    expect(await recordedArgs()).toEqual(prove);
+    expect(p.code).toBe(7);
+    expect(p.stdout).toEqual(direct.stdout);
+    expect(p.stderr.toString()).toBe(`bb-remote: not delegating prove (bb 4.1.2): unknown option --trace_out_perfetto; running the local bb\n${direct.stderr.toString()}`);
+  });
+
   it('refuses to loop when BB_REMOTE_REAL_BB points back at bb-remote', async () => {
     const dir = await f.dir('loop');
     const shim = await viaShim(['--version'], dir, { BB_REMOTE_REAL_BB: SHIM });
