@@ -130,4 +130,13 @@ describe("the README's deploy command line (as a synth)", () => {
   it('with prover.profile=aztec: the aztec job definitions, state machine and CRS', () => {
     expectConfigured(template(aztec), aztec.outdir, 'aztec');
   });
+
+  it('a mistyped prover.<key> fails the synth naming it and where it was set, without a stack trace', () => {
+    const typo = synth(`${asSynth} -c prover.maxVcpu=8`, env);
+    rmSync(typo.outdir, { recursive: true, force: true });
+    expect(typo.result.status).not.toBe(0);
+    expect(typo.result.stderr).toContain('config: "maxVcpu" is not a config key (known keys: stackName, profile, ');
+    expect(typo.result.stderr).toContain('set in context "prover.maxVcpu" (-c prover.maxVcpu=…)');
+    expect(typo.result.stderr).not.toMatch(/^\s+at /m);
+  });
 });
