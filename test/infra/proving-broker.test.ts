@@ -2,7 +2,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ACTIVE, ATTR, FEED_PENDING, INDEX, INLINE_PREFIX, JOB_STATUS, PROOF_STORE_PREFIX } from '../../lib/broker/contract.ts';
 import { BROKER_STATE, TRANSIENT_DYNAMODB_ERRORS } from '../../lib/infra/broker-job-definition.ts';
-import { type AslState, attOf, cleanupOutdirs, definitionOf, refOf, resolveForTest, synthProver } from './support.ts';
+import { attOf, cleanupOutdirs, definitionOf, refOf, resolveForTest, synthProver } from './support.ts';
 
 afterAll(cleanupOutdirs);
 
@@ -10,7 +10,7 @@ describe('ProvingBroker (aztec profile)', () => {
   const { stack, template } = synthProver({ profile: 'aztec' });
   const broker = stack.broker!;
   const asl = definitionOf(template, BROKER_STATE.markInProgress);
-  const state = (name: string) => asl.States[name] as AslState & Record<string, unknown>;
+  const state = <T = Record<string, unknown>>(name: string): T => asl.States[name] as unknown as T;
   const table = refOf(broker.table.table);
 
   it('exists only for the aztec profile', () => {
@@ -43,7 +43,7 @@ describe('ProvingBroker (aztec profile)', () => {
       Parameters: { TableName: table, Key: { [ATTR.id]: { 'S.$': '$.aztecJobId' } }, ConditionExpression: expect.stringContaining('#status IN (:queued, :running)') },
       Catch: [expect.objectContaining({ ErrorEquals: ['DynamoDB.ConditionalCheckFailedException'], Next: BROKER_STATE.alreadySettled })],
     });
-    const route = state(BROKER_STATE.route) as { Choices: { StringEquals: string; Next: string }[] };
+    const route = state<{ Choices: { StringEquals: string; Next: string }[] }>(BROKER_STATE.route);
     expect(route.Choices.map((c) => c.StringEquals).sort()).toEqual(Object.keys(stack.jobs.definitions).sort());
     for (const choice of route.Choices) {
       const task = state(choice.Next);
@@ -55,7 +55,7 @@ describe('ProvingBroker (aztec profile)', () => {
       expect(task['Next']).toBe(BROKER_STATE.recordFulfilled);
       expect(task['Catch']).toEqual([expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: BROKER_STATE.readJobError })]);
     }
-    const fulfilled = state(BROKER_STATE.recordFulfilled) as { Parameters: Record<string, unknown>; Retry: { ErrorEquals: string[] }[] };
+    const fulfilled = state<{ Parameters: Record<string, unknown>; Retry: { ErrorEquals: string[] }[] }>(BROKER_STATE.recordFulfilled);
     expect(fulfilled.Parameters).toMatchObject({
       UpdateExpression: 'SET #status = :outcome, #settledAt = :now, #feed = :pending REMOVE #active',
       ConditionExpression: 'attribute_exists(#id) AND #status IN (:queued, :running)',
@@ -72,7 +72,7 @@ describe('ProvingBroker (aztec profile)', () => {
       Catch: [expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: BROKER_STATE.jobDiedUnrecorded })],
     });
     expect(state(BROKER_STATE.jobDiedUnrecorded)['Parameters']).toMatchObject({ record: { retryable: true } });
-    const choice = state(BROKER_STATE.retryOrReject) as { Choices: Record<string, unknown>[]; Default: string };
+    const choice = state<{ Choices: Record<string, unknown>[]; Default: string }>(BROKER_STATE.retryOrReject);
     expect(choice.Choices[0]).toMatchObject({
       And: [{ Variable: '$.jobError.record.retryable', BooleanEquals: true }, { Variable: '$.round.count', NumericLessThan: broker.workflow.definition.maxRounds }],
       Next: BROKER_STATE.backoff,
