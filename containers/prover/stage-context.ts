@@ -5,7 +5,6 @@
  *   bin/node                    Node 22 from the `node` npm devDependency (pinned in package.json; no download)
  *   bin/bb                      the native linux-x64 bb shipped in @aztec/bb.js
  *   bin/grumpkin-probe.gz       a small circuit bb runs at build time to derive the Grumpkin SRS into /crs
- *   bin/grumpkin-probe-v4.gz    the same for bb 4.1.2 (its own SRS file), an Aztec 4.1.2 circuit it can read
  *   app/job-runner.mjs (+.map)  containers/prover/entrypoint.ts bundled by esbuild (ESM; app/chunks/ holds
  *                               what it imports lazily, e.g. the Aztec prover)
  *   deps/node_modules/…         packages that read a .wasm / binary / JSON next to their own source (esbuild
@@ -48,8 +47,6 @@ const REQUIRED_NODE_MAJOR = 22;
 const DEVNET_ARTIFACTS = 'lib/protocols/devnet/circuits/target';
 /** The devnet client circuit (committed): small, and bb 5 reads it. */
 const GRUMPKIN_PROBE = 'lib/protocols/devnet/circuits/target/client.json';
-/** Aztec 4.1.2's checkpoint padding circuit (3,918 gates, IPA): bb 4.1.2 reads it, bb 5 does not. */
-const GRUMPKIN_PROBE_V4 = 'node_modules/@aztec/noir-protocol-circuits-types/artifacts/rollup_checkpoint_padding.json';
 /** Staged whatever the bundle imports: the image carries bb 4.1.2 for raw bb jobs too (/opt/bb, see the Dockerfile). */
 const BB_PACKAGES = ['aztec-bb.js-v4'];
 
@@ -147,8 +144,6 @@ export async function stageProverContext(options: StageOptions = {}): Promise<St
     // A small IPA-capable circuit for bb to derive the Grumpkin SRS at build time (see the Dockerfile).
     const probe = JSON.parse(await readFile(join(repoRoot, GRUMPKIN_PROBE), 'utf8')) as { bytecode: string };
     await writeFile(join(tmpDir, 'bin/grumpkin-probe.gz'), Buffer.from(probe.bytecode, 'base64'));
-    const probeV4 = JSON.parse(await readFile(join(repoRoot, GRUMPKIN_PROBE_V4), 'utf8')) as { bytecode: string };
-    await writeFile(join(tmpDir, 'bin/grumpkin-probe-v4.gz'), Buffer.from(probeV4.bytecode, 'base64'));
     await copyFile(join(repoRoot, 'containers/prover/Dockerfile'), join(tmpDir, 'Dockerfile'));
     await copyFile(join(repoRoot, 'containers/prover/.dockerignore'), join(tmpDir, '.dockerignore'));
 
