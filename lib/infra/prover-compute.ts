@@ -66,7 +66,11 @@ export class ProverCompute extends Construct {
     this.launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
       userData: multipart,
       requireImdsv2: true,
-      httpPutResponseHopLimit: 2, // containers (one hop further) still reach IMDS for the task role
+      // IMDS answers the instance (ECS agent, Docker) only: a container is one hop further, so a job cannot fetch
+      // the *instance* role's credentials. Jobs need no IMDS: their role's credentials come from the ECS agent's
+      // credentials endpoint (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI, first in the SDK's default chain) and their
+      // region from the job definition's AWS_REGION.
+      httpPutResponseHopLimit: 1,
       blockDevices: [
         {
           // Root device of the ECS-optimized Amazon Linux AMIs Batch uses; Docker's storage lives on it.

@@ -81,6 +81,13 @@ describe('ProverCompute', () => {
     });
   });
 
+  it('launch template: IMDS answers the instance only (hop limit 1), so a job cannot take the instance role', () => {
+    const [lt] = Object.values(template.findResources('AWS::EC2::LaunchTemplate')) as {
+      Properties: { LaunchTemplateData: { MetadataOptions: Record<string, unknown> } };
+    }[];
+    expect(lt!.Properties.LaunchTemplateData.MetadataOptions).toEqual({ HttpTokens: 'required', HttpPutResponseHopLimit: 1 });
+  });
+
   it('launch template user data: MIME multi-part (Batch merges it) and ECS_IMAGE_PULL_BEHAVIOR=once', () => {
     const userData = userDataOf(template);
     expect(userData).toMatch(/^Content-Type: multipart\/mixed/);
