@@ -1,4 +1,5 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -22,6 +23,12 @@ export interface L1SubmitterProps {
  * The Submit Lambda (lambdas/submit.ts) and the L1 signing key it alone may read. Without an imported
  * secret, a new one gets a random 32-byte hex key (a valid secp256k1 key with overwhelming probability):
  * fund its address, or put your own key in the secret.
+ *
+ * Who can read the key: a new secret's resource policy denies secretsmanager:GetSecretValue to every principal
+ * but the Submit function's role — account admins and the root user included, since an IAM `*` grant would
+ * otherwise reach the prover's hot key. Writing a new key (PutSecretValue) stays with IAM. Break-glass: an admin
+ * deletes the resource policy (DeleteResourcePolicy, in CloudTrail); the next deploy puts it back. An imported
+ * secret keeps its owner's resource policy (the stack would otherwise replace it, and delete it on teardown).
  */
 export class L1Submitter extends Construct {
   public readonly function: ProverFunction['function'];
@@ -64,7 +71,28 @@ export class L1Submitter extends Construct {
       logRetention: props.logRetention,
     });
     this.function = fn.function;
+    const submitRole = this.function.role as iam.IRole;
     this.signingKey.grantRead(this.function);
+    if (this.signingKey instanceof secretsmanager.Secret) {
+      const { policyDependable } = this.signingKey.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'OnlySubmitReadsTheKey',
+          effect: iam.Effect.DENY,
+          principals: [new iam.AnyPrincipal()],
+          actions: ['secretsmanager:GetSecretValue'],
+          resources: ['*'], // in a secret's resource policy, "*" means this secret
+          conditions: { StringNotEquals: { 'aws:PrincipalArn': submitRole.roleArn } },
+        }),
+      );
+      // Secrets Manager then refuses a later edit that would open the key up (an Allow to `*`); a Deny is not public.
+      const policy = (policyDependable as secretsmanager.ResourcePolicy).node.defaultChild as secretsmanager.CfnResourcePolicy;
+      policy.blockPublicPolicy = true;
+    } else if (props.signingKeySecretArn) {
+      const keys = grantDecryptOfSecret(submitRole, props.signingKeySecretArn);
+      acknowledgeNag(fn, "The imported secret's KMS key is not known: kms:Decrypt on the region's keys, only via Secrets Manager for this secret.", [
+        `AwsSolutions-IAM5[Resource::${keys}]`,
+      ]);
+    }
     props.bucket.grantRead(this.function, 'runs/*');
     props.bucket.grantRead(this.function, 'jobs/*');
     props.bucket.grantPut(this.function, 'runs/*');
@@ -79,4 +107,25 @@ export class L1Submitter extends Construct {
       ],
     );
   }
+}
+
+/**
+ * An imported secret may be encrypted with a customer key, which its ARN does not name: allow kms:Decrypt on any
+ * key in the secret's region, but only as Secrets Manager decrypting this very secret (Secrets Manager puts the
+ * secret's ARN in the encryption context). The key's own policy must allow IAM policies of the account (the
+ * default key policy does) or name the Submit role; the AWS-managed key needs nothing.
+ */
+function grantDecryptOfSecret(role: iam.IRole, secretArn: string): string {
+  const { partition, region } = Arn.split(secretArn, ArnFormat.COLON_RESOURCE_NAME);
+  const keys = `arn:${partition}:kms:${region}:*:key/*`;
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: ['kms:Decrypt'],
+      resources: [keys],
+      conditions: {
+        StringEquals: { 'kms:ViaService': `secretsmanager.${region}.amazonaws.com`, 'kms:EncryptionContext:SecretARN': secretArn },
+      },
+    }),
+  );
+  return keys;
 }

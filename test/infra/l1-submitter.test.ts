@@ -44,6 +44,25 @@ describe('L1Submitter in the stack', () => {
     });
   });
 
+  it('its resource policy denies reading the key to every principal but the Submit role (admins included)', () => {
+    const policies = Object.values(template.findResources('AWS::SecretsManager::ResourcePolicy')) as {
+      Properties: { SecretId: unknown; BlockPublicPolicy?: boolean; ResourcePolicy: { Statement: unknown[] } };
+    }[];
+    expect(policies).toHaveLength(1);
+    expect(policies[0]!.Properties.SecretId).toEqual({ Ref: secret });
+    expect(policies[0]!.Properties.BlockPublicPolicy).toBe(true);
+    expect(policies[0]!.Properties.ResourcePolicy.Statement).toEqual([
+      {
+        Sid: 'OnlySubmitReadsTheKey',
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 'secretsmanager:GetSecretValue',
+        Resource: '*',
+        Condition: { StringNotEquals: { 'aws:PrincipalArn': { 'Fn::GetAtt': [refOf(stack.submitter.function.role!).slice(1, -1), 'Arn'] } } },
+      },
+    ]);
+  });
+
   it('Submit gets the L1 endpoints (all of them, for fallback), the rollup and the chain id', () => {
     const fn = template.findResources('AWS::Lambda::Function')[refOf(stack.submitter.function).slice(1, -1)] as {
       Properties: { Environment: { Variables: Record<string, unknown> } };
@@ -69,5 +88,27 @@ describe('L1Submitter with an imported key', () => {
       .flatMap((p) => (p as Policy).Properties.PolicyDocument.Statement)
       .find((s) => [s.Action].flat().includes('secretsmanager:GetSecretValue'));
     expect(statement?.Resource).toBe(arn);
+  });
+
+  it('Submit may decrypt it with its key (whatever key encrypts it), only through Secrets Manager and only for this secret', () => {
+    const stack = constructStack();
+    const arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:prover/l1-key-AbCdEf';
+    new L1Submitter(stack, 'Submitter', { bucket: new s3.Bucket(stack, 'B'), signingKeySecretArn: arn, environment: {} });
+    const template = Template.fromStack(stack);
+    const decrypt = Object.values(template.findResources('AWS::IAM::Policy'))
+      .flatMap((p) => (p as Policy).Properties.PolicyDocument.Statement)
+      .filter((s) => [s.Action].flat().includes('kms:Decrypt'));
+    expect(decrypt).toEqual([
+      expect.objectContaining({
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: 'arn:aws:kms:eu-west-1:*:key/*',
+        Condition: {
+          StringEquals: { 'kms:ViaService': 'secretsmanager.eu-west-1.amazonaws.com', 'kms:EncryptionContext:SecretARN': arn },
+        },
+      }),
+    ]);
+    // Not ours to govern: the stack leaves an imported secret's resource policy to its owner (README: Security).
+    template.resourceCountIs('AWS::SecretsManager::ResourcePolicy', 0);
   });
 });
