@@ -44,7 +44,9 @@ describe('npx cdk synth (no AWS credentials, no Docker)', () => {
     for (const type of ['AWS::StepFunctions::StateMachine', 'AWS::Batch::JobQueue', 'AWS::Batch::JobDefinition', 'AWS::S3::Bucket', 'AWS::Scheduler::Schedule']) {
       expect(types).toContain(type);
     }
-    expect(Object.keys(template.Outputs)).toEqual(expect.arrayContaining(Object.values(STACK_OUTPUTS)));
+    // The default (devnet) stack has every output but the proving broker's, which only the aztec profile has.
+    const aztecOnly: readonly string[] = [STACK_OUTPUTS.brokerTableName, STACK_OUTPUTS.brokerStateMachineArn, STACK_OUTPUTS.brokerPolicyArn, STACK_OUTPUTS.proofStore];
+    expect(Object.keys(template.Outputs).sort()).toEqual(Object.values(STACK_OUTPUTS).filter((o) => !aztecOnly.includes(o)).sort());
   });
 
   it('bundled the three Lambdas with the local esbuild and staged the prover image as a Docker asset', () => {
