@@ -1,9 +1,8 @@
-import { Duration } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import type * as batch from 'aws-cdk-lib/aws-batch';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -49,25 +48,54 @@ export class ProverObservability extends Construct {
     super(scope, id);
 
     // A customer-managed key: CloudWatch alarms and EventBridge cannot publish to a topic encrypted with the
-    // AWS-managed SNS key (its policy cannot grant them).
+    // AWS-managed SNS key (its policy cannot grant them). The topic is named so that the key's policy can name it
+    // (a Ref would be a cycle: the topic refers to the key).
+    const stack = Stack.of(this);
+    const topicName = `${stack.stackName}-alarms`;
+    const topicArn = stack.formatArn({ service: 'sns', resource: topicName });
+    const thisAccount = { 'aws:SourceAccount': stack.account };
+    const ourAlarms = { 'aws:SourceArn': stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) };
+    const thisTopic = { 'kms:EncryptionContext:aws:sns:topicArn': topicArn };
     const key = new kms.Key(this, 'AlarmTopicKey', {
       description: 'Encrypts the prover alarm topic',
       enableKeyRotation: true,
     });
-    for (const service of ['cloudwatch.amazonaws.com', 'events.amazonaws.com']) {
-      key.addToResourcePolicy(
-        new iam.PolicyStatement({
-          principals: [new iam.ServicePrincipal(service)],
-          actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-          resources: ['*'], // in a key policy, "*" means this key
-        }),
-      );
-    }
+    // Service principals act for whoever configured them (confused deputy): each grant names our account and our
+    // alarms or rule. In the key policy ("*" = this key) SNS's encryption context pins use to this topic; the
+    // EventBridge grant relies on it alone, because EventBridge's deliveries to an encrypted topic are not
+    // documented to carry aws:SourceAccount / aws:SourceArn into KMS (a condition on them could drop every event).
+    const useKey = ['kms:Decrypt', 'kms:GenerateDataKey*'];
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: useKey,
+        resources: ['*'],
+        conditions: { StringEquals: { ...thisAccount, ...thisTopic }, ArnLike: ourAlarms },
+      }),
+    );
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: useKey,
+        resources: ['*'],
+        conditions: { StringEquals: thisTopic },
+      }),
+    );
     this.alarmTopic = new sns.Topic(this, 'AlarmTopic', {
+      topicName,
       displayName: 'Aztec prover alarms',
       masterKey: key,
       enforceSSL: true,
     });
+    // The topic's policy replaces SNS's default one (which let the account publish): CloudWatch needs its own grant.
+    this.alarmTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.alarmTopic.topicArn],
+        conditions: { StringEquals: thisAccount, ArnLike: ourAlarms },
+      }),
+    );
     if (props.alarmEmail) this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
 
     const fiveMinutes = Duration.minutes(5);
@@ -104,8 +132,17 @@ export class ProverObservability extends Construct {
         detailType: ['Batch Job Queue Blocked'],
         detail: { jobQueue: [props.jobQueue.jobQueueArn] },
       },
-      targets: [new eventTargets.SnsTopic(this.alarmTopic)],
     });
+    // Not eventTargets.SnsTopic: it grants events.amazonaws.com publishing without naming the rule.
+    this.queueBlockedRule.addTarget({ bind: () => ({ arn: this.alarmTopic.topicArn, targetResource: this.alarmTopic }) });
+    this.alarmTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.alarmTopic.topicArn],
+        conditions: { StringEquals: thisAccount, ArnEquals: { 'aws:SourceArn': this.queueBlockedRule.ruleArn } },
+      }),
+    );
     const queueBlockedEvents = new cloudwatch.Metric({
       namespace: 'AWS/Events',
       metricName: 'TriggeredRules',

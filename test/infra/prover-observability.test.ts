@@ -4,28 +4,67 @@ import { cleanupOutdirs, refOf, synthProver } from './support.ts';
 
 afterAll(cleanupOutdirs);
 
+interface Statement {
+  readonly Effect: string;
+  readonly Principal?: { Service?: string | string[] };
+  readonly Action: string | string[];
+  readonly Condition?: unknown;
+}
+type PolicyDocument = { Statement: Statement[] };
+
+/** Allow statements of a policy that name `service` as a principal. */
+function serviceStatements(policy: PolicyDocument, service: string): Statement[] {
+  return policy.Statement.filter((s) => s.Effect === 'Allow' && [s.Principal?.Service ?? []].flat().includes(service));
+}
+
 describe('ProverObservability', () => {
   const { stack, template } = synthProver({ alarmEmail: 'ops@example.org', proofWindowMinutes: 38 });
   const topic = refOf(stack.observability.alarmTopic).slice(1, -1);
   const machine = refOf(stack.workflow.stateMachine).slice(1, -1);
+  const keyPolicy = () => (Object.values(template.findResources('AWS::KMS::Key'))[0] as { Properties: { KeyPolicy: PolicyDocument } }).Properties.KeyPolicy;
+  const topicPolicy = () =>
+    (Object.values(template.findResources('AWS::SNS::TopicPolicy'))[0] as { Properties: { PolicyDocument: PolicyDocument } }).Properties.PolicyDocument;
 
   it('an SNS topic encrypted with a rotating customer key that CloudWatch and EventBridge may use; TLS enforced', () => {
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
-    template.hasResourceProperties('AWS::KMS::Key', {
-      EnableKeyRotation: true,
-      KeyPolicy: {
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            Principal: { Service: ['cloudwatch.amazonaws.com', 'events.amazonaws.com'] },
-            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-          }),
-        ]),
-      },
-    });
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    for (const service of ['cloudwatch.amazonaws.com', 'events.amazonaws.com']) {
+      expect(serviceStatements(keyPolicy(), service).map((s) => s.Action)).toEqual([['kms:Decrypt', 'kms:GenerateDataKey*']]);
+      expect(serviceStatements(topicPolicy(), service).map((s) => s.Action)).toEqual(['sns:Publish']);
+    }
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
     });
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.org', TopicArn: { Ref: topic } });
+  });
+
+  // Confused deputy: a service principal acts for whoever configured it, so each grant names our account and our
+  // alarms / our rule (the key: only for this topic, which SNS puts in the encryption context).
+  const account = { Ref: 'AWS::AccountId' };
+  const alarms = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':alarm:*']] };
+  const topicArn = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sns:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':AztecProver-alarms']] };
+
+  it('the topic takes publishes from CloudWatch only for alarms of this account, from EventBridge only for our rule', () => {
+    const rule = refOf(stack.observability.queueBlockedRule).slice(1, -1);
+    expect(serviceStatements(topicPolicy(), 'cloudwatch.amazonaws.com')[0]!.Condition).toEqual({
+      StringEquals: { 'aws:SourceAccount': account },
+      ArnLike: { 'aws:SourceArn': alarms },
+    });
+    expect(serviceStatements(topicPolicy(), 'events.amazonaws.com')[0]!.Condition).toEqual({
+      StringEquals: { 'aws:SourceAccount': account },
+      ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [rule, 'Arn'] } },
+    });
+  });
+
+  it('the key serves the services only for this topic (CloudWatch: only for alarms of this account)', () => {
+    expect(template.findResources('AWS::SNS::Topic')[topic]).toMatchObject({ Properties: { TopicName: 'AztecProver-alarms' } });
+    expect(serviceStatements(keyPolicy(), 'cloudwatch.amazonaws.com')[0]!.Condition).toEqual({
+      StringEquals: { 'aws:SourceAccount': account, 'kms:EncryptionContext:aws:sns:topicArn': topicArn },
+      ArnLike: { 'aws:SourceArn': alarms },
+    });
+    expect(serviceStatements(keyPolicy(), 'events.amazonaws.com')[0]!.Condition).toEqual({
+      StringEquals: { 'kms:EncryptionContext:aws:sns:topicArn': topicArn },
+    });
   });
 
   it.each([
