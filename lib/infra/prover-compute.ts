@@ -91,6 +91,9 @@ export class ProverCompute extends Construct {
         vpcSubnets: props.vpcSubnets,
         securityGroups: [props.securityGroup],
         instanceTypes,
+        // Explicit (Batch's default was AL2 before 2026): AL2023's package repositories are S3 over HTTPS, so its
+        // boot needs no egress beyond HTTPS (ProverNetwork); AL2's first-boot security update used plain HTTP.
+        images: [{ imageType: batch.EcsMachineImageType.ECS_AL2023 }],
         useOptimalInstanceClasses: false,
         spot: kind === 'Spot',
         allocationStrategy:

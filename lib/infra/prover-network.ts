@@ -6,7 +6,8 @@ import { Construct } from 'constructs';
  * Network of the proving instances, without NAT gateways.
  *
  * A new VPC has public subnets only: Batch instances get auto-assigned public IPs and reach ECR, ECS and
- * CloudWatch through the internet gateway; a security group without ingress rules keeps them unreachable.
+ * CloudWatch through the internet gateway; a security group without ingress rules keeps them unreachable, and
+ * lets them out on HTTPS only.
  * S3 — where multi-MB proofs and inputs move — goes through a free S3 gateway endpoint. Interface endpoints
  * (ecr.api, ecr.dkr, ecs, ecs-agent, ecs-telemetry, logs, sts) would cost about $7/month each per AZ even
  * while the stack is idle, and a NAT gateway about $32/month plus data charges, for a stack meant to scale
@@ -75,8 +76,14 @@ export class ProverNetwork extends Construct {
 
     this.securityGroup = new ec2.SecurityGroup(this, 'ProverInstances', {
       vpc: this.vpc,
-      description: 'Proving instances: no ingress; egress to ECR, ECS, S3 and CloudWatch',
-      allowAllOutbound: true,
+      description: 'Proving instances: no ingress; egress HTTPS only (ECR, ECS, S3, CloudWatch Logs, STS)',
+      allowAllOutbound: false,
     });
+    // Everything the instances and their jobs call is an HTTPS endpoint: the ECS agent (ECS, ECR, image layers in
+    // S3, CloudWatch Logs), the job runner (S3), the AL2023 package repositories (S3). What is not HTTPS is not
+    // filtered by security groups at all: DNS goes to the VPC resolver, NTP to the link-local Amazon Time Sync
+    // Service (169.254.169.123), and IMDS / the ECS credentials endpoint are link-local too. Anything else an
+    // instance tries shows up in the VPC's rejected-traffic flow log.
+    this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS: AWS APIs, ECR, S3');
   }
 }

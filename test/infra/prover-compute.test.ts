@@ -81,6 +81,12 @@ describe('ProverCompute', () => {
     });
   });
 
+  it('instances run the ECS-optimized Amazon Linux 2023 AMI (its package repositories are HTTPS, like all the egress allowed)', () => {
+    const envs = Object.values(template.findResources('AWS::Batch::ComputeEnvironment'));
+    expect(envs).toHaveLength(2);
+    for (const env of envs) expect(env).toMatchObject({ Properties: { ComputeResources: { Ec2Configuration: [{ ImageType: 'ECS_AL2023' }] } } });
+  });
+
   it('launch template: IMDS answers the instance only (hop limit 1), so a job cannot take the instance role', () => {
     const [lt] = Object.values(template.findResources('AWS::EC2::LaunchTemplate')) as {
       Properties: { LaunchTemplateData: { MetadataOptions: Record<string, unknown> } };

@@ -3,7 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ProverNetwork } from '../../lib/infra/prover-network.ts';
-import { cleanupOutdirs, constructStack } from './support.ts';
+import { cleanupOutdirs, constructStack, refOf } from './support.ts';
 
 afterAll(cleanupOutdirs);
 
@@ -36,8 +36,17 @@ describe('ProverNetwork: a new VPC', () => {
     template.hasResourceProperties('AWS::EC2::SecurityGroup', {
       GroupDescription: Match.stringLikeRegexp('no ingress'),
       SecurityGroupIngress: Match.absent(),
-      SecurityGroupEgress: [Match.objectLike({ CidrIp: '0.0.0.0/0' })],
     });
+  });
+
+  it('lets instances out on HTTPS only (AWS APIs, ECR, S3); nothing else, whatever the protocol', () => {
+    const group = template.findResources('AWS::EC2::SecurityGroup')[refOf(network.securityGroup).slice(1, -1)] as {
+      Properties: { SecurityGroupEgress: Record<string, unknown>[] };
+    };
+    expect(group.Properties.SecurityGroupEgress).toEqual([
+      { CidrIp: '0.0.0.0/0', IpProtocol: 'tcp', FromPort: 443, ToPort: 443, Description: expect.stringMatching(/HTTPS/) },
+    ]);
+    template.resourceCountIs('AWS::EC2::SecurityGroupEgress', 0);
   });
 });
 
