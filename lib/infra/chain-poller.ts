@@ -43,7 +43,10 @@ export class ChainPoller extends Construct {
     });
     this.function = fn.function;
     props.stateMachine.grantStartExecution(this.function);
-    props.stateMachine.grantRead(this.function); // ListExecutions / DescribeExecution: what is running, what failed
+    // What is running, what failed: the poller lists and describes this machine's executions, nothing else
+    // (grantRead would add DescribeStateMachine, ListActivities, DescribeActivity on *).
+    props.stateMachine.grant(this.function, 'states:ListExecutions');
+    props.stateMachine.grantExecution(this.function, 'states:DescribeExecution');
 
     const scheduleRole = new iam.Role(this, 'ScheduleRole', {
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com'),
@@ -52,7 +55,7 @@ export class ChainPoller extends Construct {
     const executions = `arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${nagStateMachineName(props.stateMachine)}:*`;
     acknowledgeNag(
       this,
-      "grantRead of the state machine: the poller lists and describes the machine's executions (ids unknown " +
+      "The poller describes the machine's executions (ids unknown " +
         'ahead); the schedule role may invoke the poller and its versions (:*).',
       [`AwsSolutions-IAM5[Resource::${executions}]`, `AwsSolutions-IAM5[Resource::${nagRef(this.function)}:*]`],
     );

@@ -1,6 +1,7 @@
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -32,7 +33,8 @@ export interface ProverFunctionProps {
 
 /**
  * A project Lambda: lambdas/<name>.ts bundled by the local esbuild (never Docker) into one ESM file,
- * Node.js 22 on ARM64, X-Ray tracing, Powertools structured logging, its own log group.
+ * Node.js 22 on ARM64, X-Ray tracing, Powertools structured logging, its own log group (and a role that may write
+ * only there; callers add what the function needs).
  */
 export class ProverFunction extends Construct {
   public readonly function: nodejs.NodejsFunction;
@@ -41,7 +43,14 @@ export class ProverFunction extends Construct {
   constructor(scope: Construct, id: string, props: ProverFunctionProps) {
     super(scope, id);
     this.logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH });
+    // Not the default role with AWSLambdaBasicExecutionRole (logs on *): the function writes to its own group only.
+    const role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Lambda ${props.handlerName}: ${props.description}`,
+    });
+    this.logGroup.grantWrite(role);
     this.function = new nodejs.NodejsFunction(this, 'Function', {
+      role,
       entry: join(PROJECT_ROOT, 'lambdas', `${props.handlerName}.ts`),
       handler: 'handler',
       projectRoot: PROJECT_ROOT,
@@ -75,9 +84,6 @@ export class ProverFunction extends Construct {
       },
     });
 
-    acknowledgeNag(this, 'AWSLambdaBasicExecutionRole only lets the function write its own CloudWatch logs.', [
-      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-    ]);
     acknowledgeNag(this, 'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions.', [
       'AwsSolutions-IAM5[Resource::*]',
     ]);

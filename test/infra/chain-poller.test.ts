@@ -47,6 +47,23 @@ describe('ChainPoller', () => {
     expect(statements.some((s) => [s.Action].flat().includes('states:ListExecutions'))).toBe(true);
   });
 
+  it('the poller reads only its own machine: ListExecutions on it, DescribeExecution on its executions, nothing on *', () => {
+    const role = refOf(poller.function.role!).slice(1, -1);
+    const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+      .map((p) => p as { Properties: { Roles: { Ref: string }[]; PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } } })
+      .filter((p) => p.Properties.Roles.some((r) => r.Ref === role))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement);
+    const resourceOf = Object.fromEntries(
+      statements.flatMap((s) => [s.Action].flat().filter((a) => a.startsWith('states:')).map((a) => [a, JSON.stringify(s.Resource)])),
+    );
+    const machine = JSON.stringify({ Ref: refOf(stateMachine).slice(1, -1) });
+    expect(Object.keys(resourceOf).sort()).toEqual(['states:DescribeExecution', 'states:ListExecutions', 'states:StartExecution']);
+    expect(resourceOf['states:StartExecution']).toBe(machine);
+    expect(resourceOf['states:ListExecutions']).toBe(machine);
+    expect(resourceOf['states:DescribeExecution']).toMatch(/:execution:.*:\*"\]\]\}$/);
+    expect(statements.filter((s) => s.Resource === '*').flatMap((s) => [s.Action].flat())).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+  });
+
   it('the schedule role may only invoke the poller', () => {
     const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
       (p) => (p as { Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } } }).Properties.PolicyDocument.Statement,

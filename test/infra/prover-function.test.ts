@@ -33,6 +33,21 @@ describe('ProverFunction', () => {
     });
   });
 
+  it('writes its logs to its own log group only: no managed policy (AWSLambdaBasicExecutionRole allows logs on *)', () => {
+    const [role] = Object.values(template.findResources('AWS::IAM::Role')) as { Properties: { ManagedPolicyArns?: unknown } }[];
+    expect(role!.Properties.ManagedPolicyArns).toBeUndefined();
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+      (p) => (p as { Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } } }).Properties.PolicyDocument.Statement,
+    );
+    const logs = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('logs:')));
+    expect(logs).toEqual([
+      expect.objectContaining({
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: { 'Fn::GetAtt': [refOf(fn.logGroup).slice(1, -1), 'Arn'] },
+      }),
+    ]);
+  });
+
   it('fails synth for a handler module that does not exist', () => {
     expect(() => new ProverFunction(constructStack(), 'Nope', { handlerName: 'nope', description: 'x' })).toThrow(/lambdas\/nope\.ts/);
   });
