@@ -44,6 +44,14 @@ export const STACK_OUTPUTS = {
   proofStore: 'ProofStore',
 } as const;
 
+/** The outputs only an aztec-profile stack has (its proving broker's). */
+export const BROKER_OUTPUTS: readonly string[] = [
+  STACK_OUTPUTS.brokerTableName,
+  STACK_OUTPUTS.brokerStateMachineArn,
+  STACK_OUTPUTS.brokerPolicyArn,
+  STACK_OUTPUTS.proofStore,
+];
+
 export interface ProverStackProps extends StackProps {
   readonly config: ProverConfig;
   /** The protocol profile named by `config.profile` (lib/protocols/registry.ts `getProfile`). */

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../lib/infra/prover-function.ts';
-import { STACK_OUTPUTS } from '../../lib/infra/prover-stack.ts';
+import { BROKER_OUTPUTS, STACK_OUTPUTS } from '../../lib/infra/prover-stack.ts';
 import { offlineEnv } from './cdk-cli.ts';
 
 describe('npx cdk synth (no AWS credentials, no Docker)', () => {
@@ -45,7 +45,7 @@ describe('npx cdk synth (no AWS credentials, no Docker)', () => {
       expect(types).toContain(type);
     }
     // The default (devnet) stack has every output but the proving broker's, which only the aztec profile has.
-    const aztecOnly: readonly string[] = [STACK_OUTPUTS.brokerTableName, STACK_OUTPUTS.brokerStateMachineArn, STACK_OUTPUTS.brokerPolicyArn, STACK_OUTPUTS.proofStore];
+    const aztecOnly = BROKER_OUTPUTS;
     expect(Object.keys(template.Outputs).sort()).toEqual(Object.values(STACK_OUTPUTS).filter((o) => !aztecOnly.includes(o)).sort());
   });
 
