@@ -20,6 +20,7 @@ import type { RollupSubmitter, RollupView } from '../pipeline/rollup-view.ts';
 import { submitRun, type SubmitOutcome } from '../pipeline/submit-run.ts';
 import { aztecRollupView } from '../protocols/aztec/l1/aztec-rollup-port.ts';
 import { getProfile } from '../protocols/registry.ts';
+import { publishRunAge } from './run-age-metric.ts';
 import { S3ArtifactStore } from './s3-artifact-store.ts';
 import { createS3Client, s3ConfigFromEnv } from './s3-client.ts';
 import { SfnExecutions } from './sfn-executions.ts';
@@ -96,6 +97,7 @@ export async function pollForLambda(_event: PollEvent, env: PollerEnv, log: Lamb
     maxBlocksPerRun: env.MAX_BLOCKS_PER_RUN,
     maxRunsPerPoll: env.MAX_RUNS_PER_POLL,
   });
+  publishRunAge({ stateMachineArn: env.STATE_MACHINE_ARN, oldestRunStartedAt: result.oldestRunStartedAt, now: new Date() });
   log.info('polled', { pending: result.pending.toString(), proven: result.proven.toString(), started: result.started, alreadyRunning: result.alreadyRunning, gaveUp: result.gaveUp, waiting: result.waiting });
   return result;
 }

@@ -10,7 +10,7 @@ import {
   StartExecutionCommand,
   paginateListExecutions,
 } from '@aws-sdk/client-sfn';
-import type { ExecutionStatus, Executions } from '../pipeline/poll.ts';
+import type { ExecutionStatus, Executions, RunningExecution } from '../pipeline/poll.ts';
 
 /**
  * arn:aws:states:<region>:<account>:stateMachine:<name> → the ARN of its execution `name`. A `#<TestCase>`
@@ -39,12 +39,12 @@ export class SfnExecutions implements Executions {
     readonly stateMachineArn: string,
   ) {}
 
-  async listRunning(): Promise<string[]> {
-    const names: string[] = [];
+  async listRunning(): Promise<RunningExecution[]> {
+    const running: RunningExecution[] = [];
     for await (const page of paginateListExecutions({ client: this.client }, { stateMachineArn: this.stateMachineArn, statusFilter: 'RUNNING' })) {
-      for (const e of page.executions ?? []) if (e.name) names.push(e.name);
+      for (const e of page.executions ?? []) if (e.name && e.startDate) running.push({ name: e.name, startedAt: e.startDate });
     }
-    return names;
+    return running;
   }
 
   async status(name: string): Promise<ExecutionStatus | undefined> {

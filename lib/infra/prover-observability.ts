@@ -10,6 +10,10 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { RUN_AGE_METRIC } from '../aws/run-age-metric.ts';
+
+/** Batch's statusReason of a job blocked for want of instances (CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY - …). */
+export const CAPACITY_REASON_PREFIX = 'CAPACITY:';
 
 export interface ProverObservabilityProps {
   readonly stateMachine: sfn.IStateMachine;
@@ -31,17 +35,21 @@ export interface ProverObservabilityProps {
  *
  *  - RunsFailed / RunsTimedOut: any execution that failed or hit the state machine timeout.
  *  - RunMissedProofWindow: an execution that took longer than the proof window (ExecutionTime is published when
- *    a run ends, so this fires on completion; a run still going past the window ends in RunsTimedOut or here).
- *  - JobQueueBlocked: AWS Batch emits a "Batch Job Queue Blocked" event when the job at the head of the queue
- *    is stuck in RUNNABLE (no capacity, or a job larger than any instance allows). An EventBridge rule matches
- *    those events for this queue, forwards each to the topic (with the job and reason) and its TriggeredRules
- *    metric drives the alarm. Misconfiguration blocks are also cancelled by the queue after 10 minutes.
+ *    a run ends, so this fires on completion).
+ *  - RunOlderThanProofWindow: the oldest running execution is older than the proof window, while it runs (the
+ *    poller publishes the age every minute).
+ *  - JobQueueBlocked / JobsWaitingForCapacity: AWS Batch emits a "Batch Job Queue Blocked" event when the job at
+ *    the head of the queue is stuck in RUNNABLE. Two EventBridge rules match those events for this queue — no
+ *    capacity (CAPACITY:…, alarmed within a minute), anything else (a job larger than any instance allows …) —
+ *    forward each to the topic (with the job and reason), and their TriggeredRules metrics drive the alarms.
+ *    Misconfiguration blocks are also cancelled by the queue after 10 minutes.
  *  - PollerFailing: the poller errored on 3 consecutive 5-minute periods — nothing new gets proven.
  */
 export class ProverObservability extends Construct {
   public readonly alarmTopic: sns.Topic;
   public readonly alarms: readonly cloudwatch.Alarm[];
   public readonly queueBlockedRule: events.Rule;
+  public readonly capacityBlockedRule: events.Rule;
   public readonly dashboard: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: ProverObservabilityProps) {
@@ -125,37 +133,76 @@ export class ProverObservability extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
-    this.queueBlockedRule = new events.Rule(this, 'JobQueueBlockedRule', {
-      description: 'AWS Batch reports a job stuck in RUNNABLE at the head of the prover queue',
-      eventPattern: {
-        source: ['aws.batch'],
-        detailType: ['Batch Job Queue Blocked'],
-        detail: { jobQueue: [props.jobQueue.jobQueueArn] },
-      },
-    });
-    // Not eventTargets.SnsTopic: it grants events.amazonaws.com publishing without naming the rule.
-    this.queueBlockedRule.addTarget({ bind: () => ({ arn: this.alarmTopic.topicArn, targetResource: this.alarmTopic }) });
+    // AWS Batch emits "Batch Job Queue Blocked" when the job at the head of the queue is stuck in RUNNABLE; its
+    // statusReason says why. Capacity (CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY: no instance of the allowed types
+    // to be had) gets its own rule and a 1-minute alarm; the rest (misconfiguration) the other.
+    const blockedRule = (id: string, description: string, statusReason: unknown[]) => {
+      const rule = new events.Rule(this, id, {
+        description,
+        eventPattern: {
+          source: ['aws.batch'],
+          detailType: ['Batch Job Queue Blocked'],
+          detail: { jobQueue: [props.jobQueue.jobQueueArn], statusReason },
+        },
+      });
+      // Not eventTargets.SnsTopic: it grants events.amazonaws.com publishing without naming the rule.
+      rule.addTarget({ bind: () => ({ arn: this.alarmTopic.topicArn, targetResource: this.alarmTopic }) });
+      return rule;
+    };
+    this.queueBlockedRule = blockedRule('JobQueueBlockedRule', 'AWS Batch reports a job stuck in RUNNABLE at the head of the prover queue (not for capacity)', [
+      { 'anything-but': { prefix: CAPACITY_REASON_PREFIX } },
+    ]);
+    this.capacityBlockedRule = blockedRule('JobsWaitingForCapacityRule', 'AWS Batch cannot get instances for the job at the head of the prover queue', [
+      { prefix: CAPACITY_REASON_PREFIX },
+    ]);
     this.alarmTopic.addToResourcePolicy(
       new iam.PolicyStatement({
         principals: [new iam.ServicePrincipal('events.amazonaws.com')],
         actions: ['sns:Publish'],
         resources: [this.alarmTopic.topicArn],
-        conditions: { StringEquals: thisAccount, ArnEquals: { 'aws:SourceArn': this.queueBlockedRule.ruleArn } },
+        conditions: {
+          StringEquals: thisAccount,
+          ArnEquals: { 'aws:SourceArn': [this.queueBlockedRule.ruleArn, this.capacityBlockedRule.ruleArn] },
+        },
       }),
     );
-    const queueBlockedEvents = new cloudwatch.Metric({
-      namespace: 'AWS/Events',
-      metricName: 'TriggeredRules',
-      dimensionsMap: { RuleName: this.queueBlockedRule.ruleName },
-      period: fiveMinutes,
-      statistic: 'Sum',
-    });
+    const matches = (rule: events.Rule, period: Duration) =>
+      new cloudwatch.Metric({ namespace: 'AWS/Events', metricName: 'TriggeredRules', dimensionsMap: { RuleName: rule.ruleName }, period, statistic: 'Sum' });
+    const queueBlockedEvents = matches(this.queueBlockedRule, fiveMinutes);
     const queueBlocked = new cloudwatch.Alarm(this, 'JobQueueBlocked', {
-      alarmDescription: 'A Batch job is stuck in RUNNABLE (capacity or misconfiguration): the run is not progressing',
+      alarmDescription: 'A Batch job is stuck in RUNNABLE (misconfiguration): the run is not progressing',
       metric: queueBlockedEvents,
       threshold: 1,
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    const capacityEvents = matches(this.capacityBlockedRule, Duration.minutes(1));
+    const waitingForCapacity = new cloudwatch.Alarm(this, 'JobsWaitingForCapacity', {
+      alarmDescription:
+        'Batch cannot get instance capacity for a prover job (CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY): runs wait until it ' +
+        'frees up or their timeout; more instance types, AZs or the on-demand fallback widen the pools',
+      metric: capacityEvents,
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    // Published by the poller each minute (lib/aws/run-age-metric.ts): fires while the run is still going.
+    const oldestRunAge = new cloudwatch.Metric({
+      namespace: RUN_AGE_METRIC.namespace,
+      metricName: RUN_AGE_METRIC.name,
+      dimensionsMap: { [RUN_AGE_METRIC.dimension]: props.stateMachine.stateMachineArn },
+      period: fiveMinutes,
+      statistic: 'Maximum',
+    });
+    const runTooOld = new cloudwatch.Alarm(this, 'RunOlderThanProofWindow', {
+      alarmDescription: `A proving run is still going after the proof window (${props.proofWindow.toMinutes()} min): stuck in a queue or on a job`,
+      metric: oldestRunAge,
+      threshold: props.proofWindow.toSeconds(),
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
@@ -170,7 +217,7 @@ export class ProverObservability extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
-    this.alarms = [runsFailed, runsTimedOut, missedWindow, queueBlocked, pollerFailing];
+    this.alarms = [runsFailed, runsTimedOut, missedWindow, runTooOld, queueBlocked, waitingForCapacity, pollerFailing];
     const notify = new cwActions.SnsAction(this.alarmTopic);
     for (const alarm of this.alarms) {
       alarm.addAlarmAction(notify);
@@ -227,7 +274,13 @@ export class ProverObservability extends Construct {
           new cloudwatch.GraphWidget({
             title: 'Batch job queue blocked (events)',
             width: 12,
-            left: [queueBlockedEvents.with({ label: 'blocked' })],
+            left: [queueBlockedEvents.with({ label: 'blocked' }), capacityEvents.with({ label: 'no capacity', period: fiveMinutes })],
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Oldest running run (s)',
+            width: 12,
+            left: [oldestRunAge.with({ label: 'age' })],
+            leftAnnotations: [{ value: props.proofWindow.toSeconds(), label: 'proof window' }],
           }),
         ],
       ],

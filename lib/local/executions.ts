@@ -3,12 +3,13 @@
  * rules (a name is used once; starting an existing name is a no-op), so the same poller and CLI code that
  * talks to AWS works locally.
  */
-import type { ExecutionStatus, Executions } from '../pipeline/poll.ts';
+import type { ExecutionStatus, Executions, RunningExecution } from '../pipeline/poll.ts';
 
 export type RunExecution = (name: string, input: Record<string, unknown>) => Promise<unknown>;
 
 interface LocalExecution {
   status: ExecutionStatus;
+  readonly startedAt: Date;
   readonly input: Record<string, unknown>;
   readonly done: Promise<void>;
   output?: unknown;
@@ -20,8 +21,8 @@ export class LocalExecutions implements Executions {
 
   constructor(private readonly runExecution: RunExecution) {}
 
-  async listRunning(): Promise<string[]> {
-    return [...this.executions].filter(([, e]) => e.status === 'RUNNING').map(([name]) => name);
+  async listRunning(): Promise<RunningExecution[]> {
+    return [...this.executions].filter(([, e]) => e.status === 'RUNNING').map(([name, e]) => ({ name, startedAt: e.startedAt }));
   }
 
   async status(name: string): Promise<ExecutionStatus | undefined> {
@@ -32,6 +33,7 @@ export class LocalExecutions implements Executions {
     if (this.executions.has(name)) return 'exists';
     const execution: LocalExecution = {
       status: 'RUNNING',
+      startedAt: new Date(),
       input,
       done: this.runExecution(name, input).then(
         (output) => {

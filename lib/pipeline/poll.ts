@@ -13,10 +13,16 @@ export { attemptName, parseRunName } from './run-name.ts';
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'PENDING_REDRIVE';
 
+/** A running execution of the prover's state machine. */
+export interface RunningExecution {
+  readonly name: string;
+  readonly startedAt: Date;
+}
+
 /** The part of Step Functions the poller uses (lib/aws/sfn-executions.ts on AWS, the local runtime locally). */
 export interface Executions {
-  /** Names of running executions of the prover's state machine. */
-  listRunning(): Promise<string[]>;
+  /** Running executions of the prover's state machine (any profile). */
+  listRunning(): Promise<RunningExecution[]>;
   status(name: string): Promise<ExecutionStatus | undefined>;
   /** Starts `name`; 'exists' when an execution of that name already exists (a no-op). */
   start(name: string, input: Record<string, unknown>): Promise<'started' | 'exists'>;
@@ -41,18 +47,23 @@ export interface PollResult {
   readonly gaveUp: string[];
   /** Why the poller stopped before `pending` (the L1 adapter's `nextRange` said to wait), if it did. */
   readonly waiting?: string;
+  /** Start of the oldest execution still running, if any: a run stuck in a queue shows here long before it times out. */
+  readonly oldestRunStartedAt?: Date;
 }
 
 export async function pollOnce(params: PollParameters): Promise<PollResult> {
   const { rollup, executions, profile } = params;
   const maxAttempts = params.maxAttempts ?? 3;
+  // Listed first: the age of the oldest run is reported even when nothing is left to start.
+  const running = await executions.listRunning();
+  const oldest = running.reduce<Date | undefined>((min, e) => (min === undefined || e.startedAt < min ? e.startedAt : min), undefined);
   const { pending, proven } = await rollup.readTips();
-  const result: PollResult = { pending, proven, started: [], alreadyRunning: [], gaveUp: [] };
+  const result: PollResult = { pending, proven, started: [], alreadyRunning: [], gaveUp: [], ...(oldest ? { oldestRunStartedAt: oldest } : {}) };
   if (pending <= proven) return result;
 
   // Skip what is being proven: continue after the highest block any running run of this profile covers.
   let next = proven + 1n;
-  for (const name of await executions.listRunning()) {
+  for (const { name } of running) {
     const run = parseRunName(name);
     if (!run || run.profile !== profile) continue;
     if (BigInt(run.to) >= next && BigInt(run.to) > proven) {

@@ -1,5 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, describe, expect, it } from 'vitest';
+import { RUN_AGE_METRIC } from '../../lib/aws/run-age-metric.ts';
 import { cleanupOutdirs, refOf, synthProver } from './support.ts';
 
 afterAll(cleanupOutdirs);
@@ -44,15 +45,15 @@ describe('ProverObservability', () => {
   const alarms = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':alarm:*']] };
   const topicArn = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sns:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':AztecProver-alarms']] };
 
-  it('the topic takes publishes from CloudWatch only for alarms of this account, from EventBridge only for our rule', () => {
-    const rule = refOf(stack.observability.queueBlockedRule).slice(1, -1);
+  it('the topic takes publishes from CloudWatch only for alarms of this account, from EventBridge only for our rules', () => {
+    const rules = [stack.observability.queueBlockedRule, stack.observability.capacityBlockedRule].map((r) => ({ 'Fn::GetAtt': [refOf(r).slice(1, -1), 'Arn'] }));
     expect(serviceStatements(topicPolicy(), 'cloudwatch.amazonaws.com')[0]!.Condition).toEqual({
       StringEquals: { 'aws:SourceAccount': account },
       ArnLike: { 'aws:SourceArn': alarms },
     });
     expect(serviceStatements(topicPolicy(), 'events.amazonaws.com')[0]!.Condition).toEqual({
       StringEquals: { 'aws:SourceAccount': account },
-      ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [rule, 'Arn'] } },
+      ArnEquals: { 'aws:SourceArn': rules },
     });
   });
 
@@ -83,13 +84,15 @@ describe('ProverObservability', () => {
     });
   });
 
-  it('Batch jobs stuck in RUNNABLE: a rule on "Batch Job Queue Blocked" for our queue → the topic, and an alarm on its matches', () => {
+  const queue = { 'Fn::GetAtt': [refOf(stack.compute.jobQueue).slice(1, -1), 'JobQueueArn'] };
+
+  it('Batch jobs stuck in RUNNABLE (misconfiguration, …): a rule on "Batch Job Queue Blocked" for our queue → the topic, and an alarm on its matches', () => {
     const rule = refOf(stack.observability.queueBlockedRule).slice(1, -1);
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         source: ['aws.batch'],
         'detail-type': ['Batch Job Queue Blocked'],
-        detail: { jobQueue: [{ 'Fn::GetAtt': [refOf(stack.compute.jobQueue).slice(1, -1), 'JobQueueArn'] }] },
+        detail: { jobQueue: [queue], statusReason: [{ 'anything-but': { prefix: 'CAPACITY:' } }] },
       },
       Targets: [Match.objectLike({ Arn: { Ref: topic } })],
     });
@@ -97,6 +100,40 @@ describe('ProverObservability', () => {
       Namespace: 'AWS/Events',
       MetricName: 'TriggeredRules',
       Dimensions: [{ Name: 'RuleName', Value: { Ref: rule } }],
+      AlarmActions: [{ Ref: topic }],
+    });
+  });
+
+  it('Batch jobs stuck in RUNNABLE for want of capacity (CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY): their own rule and an alarm within a minute', () => {
+    const rule = refOf(stack.observability.capacityBlockedRule).slice(1, -1);
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.batch'],
+        'detail-type': ['Batch Job Queue Blocked'],
+        detail: { jobQueue: [queue], statusReason: [{ prefix: 'CAPACITY:' }] },
+      },
+      Targets: [Match.objectLike({ Arn: { Ref: topic } })],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmDescription: Match.stringLikeRegexp('capacity'),
+      Namespace: 'AWS/Events',
+      MetricName: 'TriggeredRules',
+      Dimensions: [{ Name: 'RuleName', Value: { Ref: rule } }],
+      Period: 60,
+      EvaluationPeriods: 1,
+      Threshold: 1,
+      AlarmActions: [{ Ref: topic }],
+    });
+  });
+
+  it('a run still going after the proof window alarms while it runs: the poller\'s oldest-run age', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: RUN_AGE_METRIC.namespace,
+      MetricName: RUN_AGE_METRIC.name,
+      Dimensions: [{ Name: RUN_AGE_METRIC.dimension, Value: { Ref: machine } }],
+      Statistic: 'Maximum',
+      Threshold: 38 * 60,
+      ComparisonOperator: 'GreaterThanThreshold',
       AlarmActions: [{ Ref: topic }],
     });
   });
@@ -113,7 +150,7 @@ describe('ProverObservability', () => {
 
   it('every alarm notifies on ALARM and OK; a dashboard shows them', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as { Properties: { AlarmActions: unknown; OKActions: unknown } }[];
-    expect(alarms).toHaveLength(5);
+    expect(alarms).toHaveLength(7);
     for (const alarm of alarms) {
       expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topic }]);
       expect(alarm.Properties.OKActions).toEqual([{ Ref: topic }]);
