@@ -12,6 +12,8 @@ import { register as registerBenchAztec } from '../lib/cli/bench-aztec.ts';
 import { register as registerLocal } from '../lib/cli/local.ts';
 import { register as registerPlan } from '../lib/cli/plan.ts';
 import { register as registerProveBlock } from '../lib/cli/prove-block.ts';
+import { register as registerReport } from '../lib/cli/report.ts';
+import { register as registerSimulate } from '../lib/cli/simulate.ts';
 import { register as registerStatus } from '../lib/cli/status.ts';
 
 const program = new Command('prover')
@@ -28,6 +30,8 @@ registerBenchAztec(program);
 registerBbRemote(program);
 registerAztecJob(program);
 registerAztecBroker(program);
+registerSimulate(program);
+registerReport(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -14,6 +14,8 @@ import type { LocalJobRecord } from '../local/batch-executor.ts';
 import { LocalProver, type LocalRunResult } from '../local/local-prover.ts';
 import { formatProgress, runProgress } from '../local/progress.ts';
 import { readPlan } from '../pipeline/plan-run.ts';
+import { devnetProfile } from '../protocols/devnet/profile.ts';
+import { writeLocalRunReports, type LocalRunReport } from '../report/local-run-report.ts';
 import { findFinishedResult } from '../proving/job-runner.ts';
 import type { ArtifactStore } from '../proving/artifact-store.ts';
 
@@ -57,6 +59,8 @@ export interface LocalSummary {
   readonly runs: { name: string; status: string; error?: string; submission?: unknown; historyEvents?: unknown; maxPayloadBytes?: number }[];
   readonly jobs: { id: string; type: string; block: number; wallMs: number; proveMs: number; peakRssKiB?: number }[];
   readonly wallMs: number;
+  /** Each run's Gantt chart (`prover report`), written to the data dir. */
+  readonly reports: readonly LocalRunReport[];
 }
 
 /** What a finished local run leaves to look at before the devnet stops (`prover bench` reads it). */
@@ -103,6 +107,7 @@ export async function runLocal(opts: Omit<LocalOptions, 'json'>, say: (line: str
     }
     const closedAt = Date.now();
     await inspect?.({ store: env.store, executorJobs: prover.executor.jobs, runs, polledAt, closedAt });
+    const reports = await writeLocalRunReports({ dir: opts.dataDir, store: env.store, profile: devnetProfile, runs, executorJobs: prover.executor.jobs, t0: polledAt, closedAt, concurrency: opts.concurrency });
     const tips = await readTips(env.prover, { address: env.rollup });
     const jobs = [];
     for (const run of runs) {
@@ -124,6 +129,7 @@ export async function runLocal(opts: Omit<LocalOptions, 'json'>, say: (line: str
       }))),
       jobs,
       wallMs: Date.now() - started,
+      reports,
     };
   } finally {
     await env.stop();
@@ -145,4 +151,5 @@ function printSummary(s: LocalSummary): void {
     console.log(`${j.id}   ${j.type.padEnd(12)} ${String(j.block).padStart(5)} ${(j.proveMs / 1000).toFixed(1).padStart(9)} ${(j.wallMs / 1000).toFixed(1).padStart(8)} ${j.peakRssKiB ? (j.peakRssKiB / 1024).toFixed(0).padStart(10) : '         -'}`);
   }
   console.log(`\ntotal wall time ${(s.wallMs / 1000).toFixed(0)} s`);
+  for (const r of s.reports) console.log(r.html ? `report of run ${r.run}: ${r.html}` : `no report for run ${r.run}: ${r.error}`);
 }
