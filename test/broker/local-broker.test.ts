@@ -17,11 +17,11 @@ import { ABORTED_REASON, PROOF_STORE_PREFIX } from '../../lib/broker/contract.ts
 import { processLauncher, type ContainerLauncher } from '../../lib/local/batch-executor.ts';
 import { bundleLocalJobRunner } from '../../lib/local/job-runner-bundle.ts';
 import { LOCAL_BROKER_BUCKET, startLocalBroker, type LocalBroker } from '../../lib/local/local-broker.ts';
-import { loadBn254Crs, loadGrumpkinCrs, openAztecBarretenberg } from '../../lib/protocols/aztec/prover/barretenberg.ts';
 import type { AztecCrsDir } from '../../lib/protocols/aztec/prover/crs-dir.ts';
 import { AZTEC_JOB_TYPES } from '../../lib/protocols/aztec/job-types.ts';
 import { aztecTestCrs } from '../protocols/fixtures/aztec-crs.ts';
 import { loadAztecBrokerPieces, type AztecBrokerPieces, type AztecProofResult } from './aztec-client.ts';
+import { verifiesWithKey } from './verify-aztec-proof.ts';
 
 const PADDING = AZTEC_JOB_TYPES.indexOf('CHECKPOINT_PADDING_ROLLUP');
 const PARITY_BASE = AZTEC_JOB_TYPES.indexOf('PARITY_BASE');
@@ -64,24 +64,7 @@ async function until(what: string, check: () => boolean | Promise<boolean>, time
   }
 }
 
-async function verifies(result: AztecProofResult): Promise<boolean> {
-  const bb = await openAztecBarretenberg({ backend: 'wasm', threads: 2 });
-  try {
-    await loadGrumpkinCrs(bb.api, crs);
-    await loadBn254Crs(bb.api, crs, 2 ** 12 + 1);
-    const own = result.proof.binaryProof.numPublicInputs;
-    const publicInputs = Array.from({ length: own }, (_, i) => new Uint8Array(result.proof.binaryProof.buffer.subarray(i * 32, (i + 1) * 32)));
-    const { verified } = await bb.api.circuitVerify({
-      verificationKey: result.verificationKey.keyAsBytes,
-      publicInputs,
-      proof: result.proof.proof.map((f) => new Uint8Array(f.toBuffer())),
-      settings: { ipaAccumulation: true, oracleHashType: 'poseidon2', disableZk: true, optimizedSolidityVerifier: false },
-    });
-    return verified;
-  } finally {
-    await bb.close();
-  }
-}
+const verifies = (result: AztecProofResult) => verifiesWithKey(result, crs, 'noir-rollup-no-zk');
 
 describe("Aztec's facade proves through the local broker", () => {
   it('with the S3 proof store: a verifying proof, one execution, one Batch job, and the proof store holds both sides', async () => {
