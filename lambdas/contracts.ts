@@ -26,6 +26,13 @@ export type PlanEvent = z.output<typeof planEventSchema>;
 export const submitEventSchema = z.object({ runId: z.string().min(1) });
 export type SubmitEvent = z.output<typeof submitEventSchema>;
 
+/** DescribeFailedJobs' payload: `{ runId: $$.Execution.Name, failure: $.failure }` (the Catch output + state). */
+export const describeFailedJobsEventSchema = z.object({
+  runId: z.string().regex(/^[A-Za-z0-9_-]{1,80}$/, { error: 'runId must be 1-80 of [A-Za-z0-9_-]' }),
+  failure: z.looseObject({ Error: z.string().optional(), Cause: z.string().optional(), state: z.string().min(1) }),
+});
+export type DescribeFailedJobsEvent = z.output<typeof describeFailedJobsEventSchema>;
+
 /** The schedule's payload: `{ scheduledTime: <aws.scheduler.scheduled-time> }` (absent when invoked by hand). */
 export const pollEventSchema = z.object({ scheduledTime: z.string().optional() });
 export type PollEvent = z.output<typeof pollEventSchema>;

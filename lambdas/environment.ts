@@ -25,3 +25,7 @@ export type PollerEnv = z.output<typeof pollerEnvSchema>;
 
 export const submitEnvSchema = commonEnvSchema.extend({ SIGNING_KEY_SECRET_ARN: z.string().startsWith('arn:') });
 export type SubmitEnv = z.output<typeof submitEnvSchema>;
+
+/** DescribeFailedJobs reads run and job records only: no L1. */
+export const describeFailedJobsEnvSchema = z.object({ ARTIFACT_BUCKET: z.string().min(3) });
+export type DescribeFailedJobsEnv = z.output<typeof describeFailedJobsEnvSchema>;

@@ -9,11 +9,12 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { createPublicClient, createWalletClient, fallback, http, type Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
-import type { PlanEvent, PollEvent, SubmitEvent } from '../../lambdas/contracts.ts';
-import type { PlanEnv, PollerEnv, SubmitEnv } from '../../lambdas/environment.ts';
+import type { DescribeFailedJobsEvent, PlanEvent, PollEvent, SubmitEvent } from '../../lambdas/contracts.ts';
+import type { DescribeFailedJobsEnv, PlanEnv, PollerEnv, SubmitEnv } from '../../lambdas/environment.ts';
 import { InputError } from '../errors.ts';
 import { devnetRollupSubmitter, devnetRollupView } from '../l1/devnet-rollup-port.ts';
 import { proverIdFromAddress } from '../l1/root-public-inputs.ts';
+import { describeFailedJobs, type DescribedFailure } from '../pipeline/failed-jobs.ts';
 import { planRun, type PlanOutput } from '../pipeline/plan-run.ts';
 import { pollOnce, type PollResult } from '../pipeline/poll.ts';
 import type { RollupSubmitter, RollupView } from '../pipeline/rollup-view.ts';
@@ -30,7 +31,7 @@ export type LambdaLog = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
 
 type CommonEnv = PlanEnv | PollerEnv | SubmitEnv;
 
-function store(env: CommonEnv): S3ArtifactStore {
+function store(env: Pick<CommonEnv, 'ARTIFACT_BUCKET'>): S3ArtifactStore {
   return new S3ArtifactStore({ client: createS3Client(s3ConfigFromEnv()), bucket: env.ARTIFACT_BUCKET });
 }
 
@@ -120,4 +121,10 @@ export async function submitForLambda(event: SubmitEvent, env: SubmitEnv, log: L
   const wallet = createWalletClient({ account, chain: chain(env), transport: transport(env) });
   const submitter: RollupSubmitter = devnetRollupSubmitter(wallet, rollupAddress(env));
   return submitRun({ runId: event.runId, store: store(env), rollup: submitter, log: (message, fields) => log.info(message, fields ?? {}) });
+}
+
+export async function describeFailedJobsForLambda(event: DescribeFailedJobsEvent, env: DescribeFailedJobsEnv, log: LambdaLog): Promise<DescribedFailure> {
+  const described = await describeFailedJobs({ runId: event.runId, failure: event.failure, store: store(env) });
+  log.info('failed jobs', { runId: event.runId, state: described.state, error: described.Error, jobs: described.jobs.map((j) => j.job), moreJobs: described.moreJobs });
+  return described;
 }

@@ -7,6 +7,7 @@ import type { ProtocolProfile } from '../proving/profile.ts';
 import { ArtifactBucket } from './artifact-bucket.ts';
 import { ChainPoller } from './chain-poller.ts';
 import { assertClassesFitInstances } from './instance-capacity.ts';
+import { FailedJobsDescriber } from './failed-jobs-describer.ts';
 import { L1Submitter } from './l1-submitter.ts';
 import { S3_GRANT_WILDCARD_ACTIONS, acknowledgeNag, nagRef } from './nag.ts';
 import { ProverCompute } from './prover-compute.ts';
@@ -73,6 +74,7 @@ export class ProverStack extends Stack {
   public readonly planner: ProverFunction;
   public readonly poller: ChainPoller;
   public readonly submitter: L1Submitter;
+  public readonly failedJobs: FailedJobsDescriber;
   public readonly observability: ProverObservability;
   /** aztec profile only: the proving broker behind Aztec's prover node. */
   public readonly broker?: ProvingBroker;
@@ -187,9 +189,11 @@ export class ProverStack extends Stack {
       logRetention,
     });
 
+    this.failedJobs = new FailedJobsDescriber(this, 'FailedJobs', { bucket, logRetention });
     this.workflow = new ProvingWorkflow(this, 'Workflow', {
       planFunction: this.planner.function,
       submitFunction: this.submitter.function,
+      describeFailedJobsFunction: this.failedJobs.function,
       bucket,
       jobQueue: this.compute.jobQueue,
       jobDefinitions: this.jobs.definitions,

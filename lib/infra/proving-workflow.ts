@@ -50,13 +50,14 @@ export class ProvingWorkflow extends Construct {
     acknowledgeNag(
       this,
       'Generated for the workflow by CDK and Step Functions: X-Ray, log delivery and batch:DescribeJobs support no ' +
-        'resource-level permissions; Lambda versions of Plan/Submit (:*); the Distributed Map reads level files ' +
-        '(runs/<id>/levels/*.json) and manages its own child executions; RecordFailure writes runs/<id>/failure.json; ' +
+        'resource-level permissions; Lambda versions of Plan/Submit/DescribeFailedJobs (:*); the Distributed Map reads level files ' +
+        '(runs/<id>/levels/*.json) and manages its own child executions; RecordFailure / RecordJobFailure write runs/<id>/failure.json and failed-jobs/; ' +
         'BatchSubmitJob grants job-definition/* (revisions) and stopping runs terminates their job/*.',
       [
         'AwsSolutions-IAM5[Resource::*]',
         `AwsSolutions-IAM5[Resource::${nagRef(props.planFunction)}:*]`,
         `AwsSolutions-IAM5[Resource::${nagRef(props.submitFunction)}:*]`,
+        `AwsSolutions-IAM5[Resource::${nagRef(props.describeFailedJobsFunction)}:*]`,
         `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${nagRef(props.bucket, null)}/*]`,
         `AwsSolutions-IAM5[Resource::${nagRef(props.bucket)}/runs/*]`,
         'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:batch:<AWS::Region>:<AWS::AccountId>:job-definition/*]',

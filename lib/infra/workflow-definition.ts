@@ -11,9 +11,14 @@
  *   ProveLevel: Distributed Map over the level's items (ItemReader: S3 JSON array at $.current.key), one STANDARD
  *   child execution per item:  ProveChain (inline Map over item.steps, one at a time)
  *                                 └─ RouteByClass ─► "Prove <class>" (batch:submitJob.sync) per resource class
+ *                                      │ Catch: RecordJobFailure (runs/<run>/failed-jobs/<job>.json: the job and
+ *                                      ▼        Batch's description of it) ─► JobFailed
  *                              ─► ChainProven
  *   Catch States.ALL on Plan / ProveLevel / Submit ─► <State>Failed ─► RecordFailure (s3:putObject
- *   runs/<execution name>/failure.json) ─► RunFailed
+ *   runs/<execution name>/failure.json) ─► RunFailed. ProveLevel's Catch goes through DescribeFailedJobs first
+ *   (Lambda: the failed jobs' records, Batch status reasons, exit codes, attempts and the job runner's
+ *   error.json), since the Map itself only says "tolerated failure threshold exceeded"; Plan's and Submit's
+ *   through NoFailedJobs (jobs: []).
  *
  * Payloads carry only S3 keys and ids. The execution name is the run id (callers start runs by name).
  */
@@ -45,6 +50,13 @@ export const STATE = {
   proven: 'Proven',
   recordFailure: 'RecordFailure',
   runFailed: 'RunFailed',
+  /** Child execution: a proving job failed; its record for DescribeFailedJobs. */
+  recordJobFailure: 'RecordJobFailure',
+  jobFailed: 'JobFailed',
+  /** After ProveLevel failed: which jobs failed and why (Lambda). */
+  describeFailedJobs: 'DescribeFailedJobs',
+  /** After Plan or Submit failed (or DescribeFailedJobs did): no job list. */
+  noFailedJobs: 'NoFailedJobs',
   /** `<state>Failed`: notes which state failed before RecordFailure. */
   failed: (state: string) => `${state}Failed`,
   /** One Batch task per resource class. */
@@ -62,6 +74,8 @@ export const TRANSIENT_LAMBDA_ERRORS: readonly string[] = [
 export interface ProvingDefinitionProps {
   readonly planFunction: lambda.IFunction;
   readonly submitFunction: lambda.IFunction;
+  /** Reads the failed jobs' records of a run whose level failed (lambdas/describe-failed-jobs.ts). */
+  readonly describeFailedJobsFunction: lambda.IFunction;
   readonly bucket: s3.IBucket;
   readonly jobQueue: batch.IJobQueue;
   /** Job definitions by resource class name (the level items' `class`). */
@@ -101,6 +115,7 @@ export class ProvingDefinition extends Construct {
           error: sfn.JsonPath.stringAt('$.failure.Error'),
           cause: sfn.JsonPath.stringAt('$.failure.Cause'),
           state: sfn.JsonPath.stringAt('$.failure.state'),
+          jobs: sfn.JsonPath.listAt('$.failure.jobs'),
           execution: sfn.JsonPath.executionId,
         },
       },
@@ -111,12 +126,28 @@ export class ProvingDefinition extends Construct {
     recordFailure.addCatch(runFailed, { errors: ['States.ALL'], resultPath: '$.recordFailureError' });
     recordFailure.next(runFailed);
 
-    const onFailure = (state: sfn.TaskStateBase | sfn.DistributedMap, name: string) => {
+    // A Result, not Parameters: nothing here reads the failure, so nothing can be missing from it.
+    const noFailedJobs = new sfn.Pass(this, STATE.noFailedJobs, { result: sfn.Result.fromArray([]), resultPath: '$.failure.jobs' });
+    noFailedJobs.next(recordFailure);
+    const describeFailedJobs = new tasks.LambdaInvoke(this, STATE.describeFailedJobs, {
+      lambdaFunction: props.describeFailedJobsFunction,
+      payload: sfn.TaskInput.fromObject({ runId: sfn.JsonPath.executionName, failure: sfn.JsonPath.objectAt('$.failure') }),
+      payloadResponseOnly: true,
+      retryOnServiceExceptions: false,
+      // The failure, restated: Error/Cause name the failed job instead of the Map's "threshold exceeded", + jobs.
+      resultPath: '$.failure',
+    });
+    addLambdaRetries(describeFailedJobs);
+    // Losing the job list must not lose the failure record.
+    describeFailedJobs.addCatch(noFailedJobs, { errors: ['States.ALL'], resultPath: '$.describeFailedJobsError' });
+    describeFailedJobs.next(recordFailure);
+
+    const onFailure = (state: sfn.TaskStateBase | sfn.DistributedMap, name: string, then: sfn.IChainable) => {
       const note = new sfn.Pass(this, STATE.failed(name), {
         result: sfn.Result.fromString(name),
         resultPath: '$.failure.state',
       });
-      note.next(recordFailure);
+      note.next(then);
       state.addCatch(note, { errors: ['States.ALL'], resultPath: '$.failure' });
     };
 
@@ -132,7 +163,7 @@ export class ProvingDefinition extends Construct {
       resultPath: '$.plan',
     });
     addLambdaRetries(plan);
-    onFailure(plan, STATE.plan);
+    onFailure(plan, STATE.plan, noFailedJobs);
 
     // ---- level loop --------------------------------------------------------------------------------------
     const startLevels = new sfn.Pass(this, STATE.startLevels, {
@@ -151,6 +182,29 @@ export class ProvingDefinition extends Construct {
     });
 
     // ---- one child execution: the steps of one item, in order ------------------------------------------------
+    // A failed job leaves its record where DescribeFailedJobs finds it: the child's own error never reaches the
+    // parent (the Distributed Map reports only that its failure threshold was exceeded).
+    const jobFailed = new sfn.Fail(this, STATE.jobFailed, {
+      error: 'ProverJobFailed',
+      cause: 'a proving job failed: its record is under runs/<run id>/failed-jobs/',
+    });
+    const recordJobFailure = new tasks.CallAwsService(this, STATE.recordJobFailure, {
+      service: 's3',
+      action: 'putObject',
+      iamResources: [props.bucket.arnForObjects('runs/*')],
+      parameters: {
+        Bucket: props.bucket.bucketName,
+        Key: sfn.JsonPath.format('runs/{}/failed-jobs/{}.json', sfn.JsonPath.stringAt('$.runId'), sfn.JsonPath.stringAt('$.job')),
+        ContentType: 'application/json',
+        // The whole Catch output: Batch's description of the job is its Cause (absent for some errors).
+        Body: { job: sfn.JsonPath.stringAt('$.job'), class: sfn.JsonPath.stringAt('$.class'), failure: sfn.JsonPath.objectAt('$.jobFailure') },
+      },
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    recordJobFailure.addRetry({ errors: ['States.TaskFailed'], interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 3 });
+    recordJobFailure.addCatch(jobFailed, { errors: ['States.ALL'], resultPath: sfn.JsonPath.DISCARD });
+    recordJobFailure.next(jobFailed);
+
     const routeByClass = new sfn.Choice(this, STATE.routeByClass);
     for (const resourceClass of classes) {
       const jobDefinition = props.jobDefinitions[resourceClass] as batch.IJobDefinition;
@@ -159,6 +213,7 @@ export class ProvingDefinition extends Construct {
         jobQueue: props.jobQueue,
         jobDefinition,
       });
+      step.task.addCatch(recordJobFailure, { errors: ['States.ALL'], resultPath: '$.jobFailure' });
       routeByClass.when(sfn.Condition.stringEquals('$.class', resourceClass), step.task);
     }
     routeByClass.otherwise(
@@ -195,7 +250,7 @@ export class ProvingDefinition extends Construct {
       resultPath: sfn.JsonPath.DISCARD,
     });
     proveLevel.itemProcessor(proveChain.next(chainProven));
-    onFailure(proveLevel, STATE.proveLevel);
+    onFailure(proveLevel, STATE.proveLevel, describeFailedJobs);
 
     // ---- Submit ------------------------------------------------------------------------------------------
     const submit = new tasks.LambdaInvoke(this, STATE.submit, {
@@ -213,7 +268,7 @@ export class ProvingDefinition extends Construct {
       maxAttempts: Math.max(1, Math.ceil(gapWait.toSeconds() / 60)),
     });
     addLambdaRetries(submit);
-    onFailure(submit, STATE.submit);
+    onFailure(submit, STATE.submit, noFailedJobs);
 
     const moreLevels = new sfn.Choice(this, STATE.moreLevels)
       .when(

@@ -1,4 +1,4 @@
 /** The Lambda handlers' event contracts, reused by the local runtime so both validate the same payloads. */
-import { planEventSchema, submitEventSchema } from '../../lambdas/contracts.ts';
+import { describeFailedJobsEventSchema, planEventSchema, submitEventSchema } from '../../lambdas/contracts.ts';
 
-export const lambdaEventSchemas = { plan: planEventSchema, submit: submitEventSchema } as const;
+export const lambdaEventSchemas = { plan: planEventSchema, submit: submitEventSchema, describeFailedJobs: describeFailedJobsEventSchema } as const;

@@ -9,6 +9,7 @@ import { ProverError } from '../errors.ts';
 import { synthesizeProverTemplate } from '../infra/prover-app.ts';
 import { STATE } from '../infra/workflow-definition.ts';
 import { devnetRollupSubmitter, devnetRollupView } from '../l1/devnet-rollup-port.ts';
+import { describeFailedJobs } from '../pipeline/failed-jobs.ts';
 import { planRun, planOutputSchema } from '../pipeline/plan-run.ts';
 import { pollOnce, type PollResult } from '../pipeline/poll.ts';
 import { submitRun, type SubmitOutcome } from '../pipeline/submit-run.ts';
@@ -112,6 +113,10 @@ export class LocalProver {
           const event = lambdaEventSchemas.submit.parse(payload);
           const outcome: SubmitOutcome = await submitRun({ runId: event.runId, store: env.store, rollup: submitter, log });
           return JSON.parse(JSON.stringify(outcome)) as unknown;
+        },
+        [STATE.describeFailedJobs]: async (payload) => {
+          const event = lambdaEventSchemas.describeFailedJobs.parse(payload);
+          return describeFailedJobs({ runId: event.runId, failure: event.failure, store: env.store });
         },
       },
     });

@@ -97,6 +97,10 @@ describe('a 2,304-tx epoch on the local engine (test-double prover)', () => {
           expect(await findFinishedResult(store, plan.root)).toBeDefined();
           return { runId, status: 'test-double' };
         },
+        // Every job succeeds here: a failure path would be a bug of the test double.
+        [STATE.describeFailedJobs]: async (payload) => {
+          throw new Error(`unexpected failure: ${JSON.stringify(payload)}`);
+        },
       },
     });
 

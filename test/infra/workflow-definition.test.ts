@@ -161,24 +161,59 @@ describe('workflow definition: shape', () => {
     expect(retried).not.toContain('States.TaskFailed');
   });
 
-  it.each([STATE.plan, STATE.proveLevel, STATE.submit])('%s: Catch States.ALL → note the state → RecordFailure → RunFailed', (name) => {
+  it.each([
+    [STATE.plan, STATE.noFailedJobs],
+    [STATE.proveLevel, STATE.describeFailedJobs],
+    [STATE.submit, STATE.noFailedJobs],
+  ])('%s: Catch States.ALL → note the state → %s → RecordFailure → RunFailed', (name, then) => {
     expect(state(asl, name)['Catch']).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: STATE.failed(name) }]);
     expect(state(asl, STATE.failed(name))).toEqual({
       Type: 'Pass',
       Result: name,
       ResultPath: '$.failure.state',
-      Next: STATE.recordFailure,
+      Next: then,
     });
   });
 
-  it('RecordFailure writes runs/<execution name>/failure.json with error, cause and state, then the run fails with the error', () => {
+  it('NoFailedJobs sets an empty job list without reading the failure; DescribeFailedJobs restates it (its own failure → NoFailedJobs)', () => {
+    expect(state(asl, STATE.noFailedJobs)).toEqual({ Type: 'Pass', Result: [], ResultPath: '$.failure.jobs', Next: STATE.recordFailure });
+    expect(state(asl, STATE.describeFailedJobs)).toMatchObject({
+      Type: 'Task',
+      Resource: attOf(stack.failedJobs.function, 'Arn'),
+      Parameters: { 'runId.$': '$$.Execution.Name', 'failure.$': '$.failure' },
+      ResultPath: '$.failure',
+      Next: STATE.recordFailure,
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.describeFailedJobsError', Next: STATE.noFailedJobs }],
+    });
+  });
+
+  it('a failed proving job (any class) is recorded under runs/<run>/failed-jobs/<job>.json with its Catch output, then its child fails', () => {
+    for (const resourceClass of classes) {
+      expect(state(step, STATE.prove(resourceClass))['Catch']).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.jobFailure', Next: STATE.recordJobFailure }]);
+    }
+    expect(state(step, STATE.recordJobFailure)).toMatchObject({
+      Type: 'Task',
+      Resource: `arn:${PARTITION}:states:::aws-sdk:s3:putObject`,
+      Parameters: {
+        Bucket: refOf(stack.artifacts.bucket),
+        'Key.$': "States.Format('runs/{}/failed-jobs/{}.json', $.runId, $.job)",
+        Body: { 'job.$': '$.job', 'class.$': '$.class', 'failure.$': '$.jobFailure' },
+      },
+      ResultPath: null,
+      Next: STATE.jobFailed,
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: null, Next: STATE.jobFailed }],
+    });
+    expect(state(step, STATE.jobFailed)).toMatchObject({ Type: 'Fail', Error: 'ProverJobFailed' });
+  });
+
+  it('RecordFailure writes runs/<execution name>/failure.json with error, cause, state and the failed jobs, then the run fails with the error', () => {
     expect(state(asl, STATE.recordFailure)).toMatchObject({
       Type: 'Task',
       Resource: `arn:${PARTITION}:states:::aws-sdk:s3:putObject`,
       Parameters: {
         Bucket: refOf(stack.artifacts.bucket),
         'Key.$': "States.Format('runs/{}/failure.json', $$.Execution.Name)",
-        Body: { 'error.$': '$.failure.Error', 'cause.$': '$.failure.Cause', 'state.$': '$.failure.state' },
+        Body: { 'error.$': '$.failure.Error', 'cause.$': '$.failure.Cause', 'state.$': '$.failure.state', 'jobs.$': '$.failure.jobs' },
       },
       ResultPath: null,
       Next: STATE.runFailed,
@@ -277,8 +312,16 @@ interface Submitted {
   readonly env: Record<string, string>;
 }
 
-function harness(levels: Record<string, unknown[]>, options: { failJob?: string; failPlan?: Error } = {}) {
-  const calls = { plan: [] as unknown[], submit: [] as unknown[], jobs: [] as Submitted[], reads: [] as unknown[], failures: [] as Record<string, unknown>[] };
+function harness(levels: Record<string, unknown[]>, options: { failJob?: string; failPlan?: Error; failDescribe?: boolean } = {}) {
+  const calls = {
+    plan: [] as unknown[],
+    submit: [] as unknown[],
+    jobs: [] as Submitted[],
+    reads: [] as unknown[],
+    failures: [] as Record<string, unknown>[],
+    jobFailures: [] as Record<string, unknown>[],
+    described: [] as Record<string, unknown>[],
+  };
   const runId = 'devnet-0000000003-0000000004-0a1b2c3d';
   const levelRefs = Object.entries(levels).map(([key, items], level) => ({ level, key, count: items.length }));
   const handlers: Record<string, (input: never) => unknown> = {
@@ -298,6 +341,15 @@ function harness(levels: Record<string, unknown[]>, options: { failJob?: string;
     [STATE.recordFailure]: (input: Record<string, unknown>) => {
       calls.failures.push(input);
       return {};
+    },
+    [STATE.recordJobFailure]: (input: Record<string, unknown>) => {
+      calls.jobFailures.push(input);
+      return {};
+    },
+    [STATE.describeFailedJobs]: (input: { failure: Record<string, unknown> }) => {
+      calls.described.push(input);
+      if (options.failDescribe) throw Object.assign(new Error('S3 is down'), { name: 'Error' });
+      return { ...input.failure, Error: 'ProverJobFailed', Cause: 'job bbbbbbbbbbbbbbbbbbbbbbb0 (TUBE) failed: bb exited 1', jobs: [{ job: 'bbbbbbbbbbbbbbbbbbbbbbb0' }] };
     },
   };
   for (const resourceClass of classes) {
@@ -359,18 +411,34 @@ describe('workflow definition: running it (aws-local-stepfunctions)', () => {
     expect(calls.plan).toEqual([expect.objectContaining({ request: { blockNumber: 7 } })]);
   });
 
-  it('a failed proving job: no Submit; failure.json names ProveLevel, the run fails', async () => {
+  it('a failed proving job: its record, no Submit; failure.json names ProveLevel and the job, the run fails with it', async () => {
     const { calls, run } = harness(LEVELS, { failJob: 'bbbbbbbbbbbbbbbbbbbbbbb0' });
-    await expect(run({ fromBlock: 3, toBlock: 4 }, 'devnet-attempt-r2')).rejects.toThrow();
+    await expect(run({ fromBlock: 3, toBlock: 4 }, 'devnet-attempt-r2')).rejects.toThrow(/ProverJobFailed|bbbbbbbbbbbbbbbbbbbbbbb0/);
     expect(calls.jobs.map((j) => j.env['JOB_ID'])).not.toContain('bbbbbbbbbbbbbbbbbbbbbbb1');
     expect(calls.jobs.map((j) => j.env['JOB_ID'])).not.toContain('cccccccccccccccccccccccc');
     expect(calls.submit).toEqual([]);
+    expect(calls.jobFailures).toEqual([
+      {
+        Bucket: refOf(stack.artifacts.bucket),
+        Key: 'runs/devnet-0000000003-0000000004-0a1b2c3d/failed-jobs/bbbbbbbbbbbbbbbbbbbbbbb0.json',
+        ContentType: 'application/json',
+        Body: { job: 'bbbbbbbbbbbbbbbbbbbbbbb0', class: 'small', failure: { Error: 'States.TaskFailed', Cause: expect.stringContaining('exited 1') } },
+      },
+    ]);
+    expect(calls.described).toEqual([{ runId: 'devnet-attempt-r2', failure: expect.objectContaining({ state: STATE.proveLevel, Error: expect.any(String) }) }]);
     expect(calls.failures).toHaveLength(1);
     expect(calls.failures[0]).toMatchObject({
       Key: 'runs/devnet-attempt-r2/failure.json',
       ContentType: 'application/json',
-      Body: { state: STATE.proveLevel, error: expect.any(String), cause: expect.any(String) },
+      Body: { state: STATE.proveLevel, error: 'ProverJobFailed', cause: expect.stringContaining('bbbbbbbbbbbbbbbbbbbbbbb0'), jobs: [{ job: 'bbbbbbbbbbbbbbbbbbbbbbb0' }] },
     });
+  });
+
+  it('DescribeFailedJobs failing still records the failure (without jobs) and fails the run', async () => {
+    const { calls, run } = harness(LEVELS, { failJob: 'bbbbbbbbbbbbbbbbbbbbbbb0', failDescribe: true });
+    await expect(run({ fromBlock: 3, toBlock: 4 })).rejects.toThrow();
+    expect(calls.described.length).toBeGreaterThan(0);
+    expect(calls.failures).toEqual([expect.objectContaining({ Body: expect.objectContaining({ state: STATE.proveLevel, jobs: [] }) })]);
   });
 
   it('a failed Plan: failure.json names Plan, nothing is proven', async () => {
@@ -382,9 +450,10 @@ describe('workflow definition: running it (aws-local-stepfunctions)', () => {
     expect(calls.failures).toEqual([
       expect.objectContaining({
         Key: `runs/${runId}/failure.json`,
-        Body: expect.objectContaining({ state: STATE.plan, error: 'BlockNotProposedError', cause: expect.stringContaining('not proposed') }),
+        Body: expect.objectContaining({ state: STATE.plan, error: 'BlockNotProposedError', cause: expect.stringContaining('not proposed'), jobs: [] }),
       }),
     ]);
+    expect(calls.described).toEqual([]);
   });
 
   it('a level item naming an unknown class fails the run through the same path', async () => {

@@ -153,6 +153,6 @@ describe('proving workflow (synthesized) on LocalStack', () => {
     expect(result.entered(STATE.recordFailure)).toBe(1);
     expect(result.mapRuns).toHaveLength(state === STATE.plan ? 0 : run.levels.length);
     const record = JSON.parse(Buffer.from((await store.get(failureKey(run.runId)))!).toString('utf8')) as Record<string, unknown>;
-    expect(record).toEqual({ error, cause, state, execution: result.executionArn });
+    expect(record).toEqual({ error, cause, state, jobs: [], execution: result.executionArn });
   });
 });
