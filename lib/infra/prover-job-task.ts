@@ -40,6 +40,25 @@ export interface ProverJobTaskProps {
    * @default '$.result'
    */
   readonly resultPath?: string;
+  /**
+   * Longest the task waits for its job, queue included (States.Timeout after it; see jobTaskTimeout).
+   * @default - none: only the execution's timeout bounds a job stuck in RUNNABLE
+   */
+  readonly timeout?: Duration;
+}
+
+/** What a job may take in the queue (instances starting, pulling the image) before its attempts run. */
+export const DEFAULT_QUEUE_ALLOWANCE = Duration.minutes(15);
+
+/**
+ * How long a task may wait for its Batch job: every attempt running into the job definition's attempt timeout,
+ * plus a queue allowance. Beyond that the job is stuck (no capacity, a wedged host), and the run fails with the job
+ * named instead of waiting for the whole run's timeout.
+ */
+export function jobTaskTimeout(jobDefinition: batch.IJobDefinition, queueAllowance: Duration = DEFAULT_QUEUE_ALLOWANCE): Duration | undefined {
+  const attempt = jobDefinition.timeout;
+  if (attempt === undefined) return undefined;
+  return Duration.seconds(attempt.toSeconds() * (jobDefinition.retryAttempts ?? 1) + queueAllowance.toSeconds());
 }
 
 /**
@@ -54,7 +73,7 @@ export class ProverJobTask extends Construct {
     super(scope, id);
     const jobIdPath = props.jobIdPath ?? '$.job';
     const runIdPath = props.runIdPath ?? '$.runId';
-    this.task = new tasks.BatchSubmitJob(this, proverJobStateName(props.resourceClass), {
+    this.task = new StateTimedBatchSubmitJob(this, proverJobStateName(props.resourceClass), {
       stateName: proverJobStateName(props.resourceClass),
       jobQueueArn: props.jobQueue.jobQueueArn,
       jobDefinitionArn: props.jobDefinition.jobDefinitionArn,
@@ -69,6 +88,7 @@ export class ProverJobTask extends Construct {
       },
       integrationPattern: sfn.IntegrationPattern.RUN_JOB,
       resultPath: props.resultPath ?? '$.result',
+      stateTimeout: props.timeout,
     });
     this.task.addRetry({
       errors: [...TRANSIENT_BATCH_ERRORS],
@@ -82,4 +102,24 @@ export class ProverJobTask extends Construct {
 
 export function proverJobStateName(resourceClass: string): string {
   return `Prove ${resourceClass}`;
+}
+
+/**
+ * BatchSubmitJob with the state's own TimeoutSeconds. Not its `taskTimeout`: BatchSubmitJob turns that into the
+ * job's Timeout.AttemptDurationSeconds (overriding the job definition's per-attempt timeout) and renders no
+ * TimeoutSeconds at all.
+ */
+class StateTimedBatchSubmitJob extends tasks.BatchSubmitJob {
+  private readonly stateTimeout: Duration | undefined;
+
+  constructor(scope: Construct, id: string, props: tasks.BatchSubmitJobProps & { readonly stateTimeout: Duration | undefined }) {
+    const { stateTimeout, ...rest } = props;
+    super(scope, id, rest);
+    this.stateTimeout = stateTimeout;
+  }
+
+  protected override _renderTask(topLevelQueryLanguage?: sfn.QueryLanguage): unknown {
+    const rendered = super._renderTask(topLevelQueryLanguage) as Record<string, unknown>;
+    return this.stateTimeout ? { ...rendered, TimeoutSeconds: this.stateTimeout.toSeconds() } : rendered;
+  }
 }

@@ -14,7 +14,7 @@
  *                                      │ Catch: RecordJobFailure (runs/<run>/failed-jobs/<job>.json: the job and
  *                                      ▼        Batch's description of it) ─► JobFailed
  *                              ─► ChainProven
- *   Catch States.ALL on Plan / ProveLevel / Submit ─► <State>Failed ─► RecordFailure (s3:putObject
+ *   Catch States.ALL on Plan / ProveLevel / Submit ─► <State>Failed ─► … ─► HasCause ─► RecordFailure (s3:putObject
  *   runs/<execution name>/failure.json) ─► RunFailed. ProveLevel's Catch goes through DescribeFailedJobs first
  *   (Lambda: the failed jobs' records, Batch status reasons, exit codes, attempts and the job runner's
  *   error.json), since the Map itself only says "tolerated failure threshold exceeded"; Plan's and Submit's
@@ -31,7 +31,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import type { ResourceClass } from '../proving/profile.ts';
 import { PROOF_GAP_ERROR, RETRYABLE_HANDLER_ERRORS } from '../../lambdas/contracts.ts';
-import { ProverJobTask, proverJobStateName } from './prover-job-task.ts';
+import { ProverJobTask, jobTaskTimeout, proverJobStateName } from './prover-job-task.ts';
 
 /** State names (the local runtime binds Lambda handlers by state name). */
 export const STATE = {
@@ -57,18 +57,26 @@ export const STATE = {
   describeFailedJobs: 'DescribeFailedJobs',
   /** After Plan or Submit failed (or DescribeFailedJobs did): no job list. */
   noFailedJobs: 'NoFailedJobs',
+  /** Before RecordFailure: some errors come without a Cause, which RecordFailure and RunFailed read. */
+  hasCause: 'HasCause',
+  noCauseGiven: 'NoCauseGiven',
   /** `<state>Failed`: notes which state failed before RecordFailure. */
   failed: (state: string) => `${state}Failed`,
   /** One Batch task per resource class. */
   prove: proverJobStateName,
 } as const;
 
-/** Lambda service hiccups: the function did not run (or its result was lost), so calling again is safe. */
+/**
+ * Lambda service hiccups: the function did not run, or its result was lost (ClientExecutionTimeoutException: the
+ * invoke timed out on Step Functions' side, the function may have run). Calling again is safe because every
+ * handler the workflow calls is idempotent (Plan returns its plan, Submit its recorded outcome; the rest read).
+ */
 export const TRANSIENT_LAMBDA_ERRORS: readonly string[] = [
   'Lambda.ServiceException',
   'Lambda.AWSLambdaException',
   'Lambda.SdkClientException',
   'Lambda.TooManyRequestsException',
+  'Lambda.ClientExecutionTimeoutException',
 ];
 
 export interface ProvingDefinitionProps {
@@ -126,9 +134,15 @@ export class ProvingDefinition extends Construct {
     recordFailure.addCatch(runFailed, { errors: ['States.ALL'], resultPath: '$.recordFailureError' });
     recordFailure.next(runFailed);
 
+    // A path that does not exist is a States.Runtime error, which no Catch can take: give the failure a Cause
+    // when it has none (a Fail state without one, some service errors) before anything reads it.
+    const noCauseGiven = new sfn.Pass(this, STATE.noCauseGiven, { result: sfn.Result.fromString('no cause given'), resultPath: '$.failure.Cause' });
+    noCauseGiven.next(recordFailure);
+    const hasCause = new sfn.Choice(this, STATE.hasCause).when(sfn.Condition.isPresent('$.failure.Cause'), recordFailure).otherwise(noCauseGiven);
+
     // A Result, not Parameters: nothing here reads the failure, so nothing can be missing from it.
     const noFailedJobs = new sfn.Pass(this, STATE.noFailedJobs, { result: sfn.Result.fromArray([]), resultPath: '$.failure.jobs' });
-    noFailedJobs.next(recordFailure);
+    noFailedJobs.next(hasCause);
     const describeFailedJobs = new tasks.LambdaInvoke(this, STATE.describeFailedJobs, {
       lambdaFunction: props.describeFailedJobsFunction,
       payload: sfn.TaskInput.fromObject({ runId: sfn.JsonPath.executionName, failure: sfn.JsonPath.objectAt('$.failure') }),
@@ -140,7 +154,7 @@ export class ProvingDefinition extends Construct {
     addLambdaRetries(describeFailedJobs);
     // Losing the job list must not lose the failure record.
     describeFailedJobs.addCatch(noFailedJobs, { errors: ['States.ALL'], resultPath: '$.describeFailedJobsError' });
-    describeFailedJobs.next(recordFailure);
+    describeFailedJobs.next(hasCause);
 
     const onFailure = (state: sfn.TaskStateBase | sfn.DistributedMap, name: string, then: sfn.IChainable) => {
       const note = new sfn.Pass(this, STATE.failed(name), {
@@ -212,6 +226,7 @@ export class ProvingDefinition extends Construct {
         resourceClass,
         jobQueue: props.jobQueue,
         jobDefinition,
+        timeout: jobTaskTimeout(jobDefinition),
       });
       step.task.addCatch(recordJobFailure, { errors: ['States.ALL'], resultPath: '$.jobFailure' });
       routeByClass.when(sfn.Condition.stringEquals('$.class', resourceClass), step.task);

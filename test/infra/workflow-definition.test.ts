@@ -154,6 +154,19 @@ describe('workflow definition: shape', () => {
     expect(submit['Retry']).toContainEqual({ ErrorEquals: [PROOF_GAP_ERROR], IntervalSeconds: 60, MaxAttempts: 20, BackoffRate: 1 });
   });
 
+  it.each([STATE.plan, STATE.submit, STATE.describeFailedJobs])('%s retries a Lambda invoke that timed out on the client side (the function may not have run)', (name) => {
+    const retried = (state(asl, name)['Retry'] as { ErrorEquals: string[] }[]).flatMap((r) => r.ErrorEquals);
+    expect(retried).toContain('Lambda.ClientExecutionTimeoutException');
+  });
+
+  it.each(classes)('Prove %s waits at most its job definition\'s attempt timeout × attempts + 15 min in the queue', (resourceClass) => {
+    const c = profile.resourceClasses[resourceClass]!;
+    const prove = state(step, STATE.prove(resourceClass));
+    expect(prove['TimeoutSeconds']).toBe(c.timeoutSeconds * 3 + 15 * 60);
+    // The job keeps its definition's per-attempt timeout (no Timeout override in the SubmitJob parameters).
+    expect(prove['Parameters']).not.toHaveProperty('Timeout');
+  });
+
   it.each([STATE.plan, STATE.submit])('%s retries Lambda service errors and retryable handler errors, nothing else', (name) => {
     const retried = (state(asl, name)['Retry'] as { ErrorEquals: string[] }[]).flatMap((r) => r.ErrorEquals);
     expect(retried).toEqual(expect.arrayContaining([...TRANSIENT_LAMBDA_ERRORS, ...RETRYABLE_HANDLER_ERRORS]));
@@ -176,13 +189,13 @@ describe('workflow definition: shape', () => {
   });
 
   it('NoFailedJobs sets an empty job list without reading the failure; DescribeFailedJobs restates it (its own failure → NoFailedJobs)', () => {
-    expect(state(asl, STATE.noFailedJobs)).toEqual({ Type: 'Pass', Result: [], ResultPath: '$.failure.jobs', Next: STATE.recordFailure });
+    expect(state(asl, STATE.noFailedJobs)).toEqual({ Type: 'Pass', Result: [], ResultPath: '$.failure.jobs', Next: STATE.hasCause });
     expect(state(asl, STATE.describeFailedJobs)).toMatchObject({
       Type: 'Task',
       Resource: attOf(stack.failedJobs.function, 'Arn'),
       Parameters: { 'runId.$': '$$.Execution.Name', 'failure.$': '$.failure' },
       ResultPath: '$.failure',
-      Next: STATE.recordFailure,
+      Next: STATE.hasCause,
       Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.describeFailedJobsError', Next: STATE.noFailedJobs }],
     });
   });
@@ -432,6 +445,21 @@ describe('workflow definition: running it (aws-local-stepfunctions)', () => {
       ContentType: 'application/json',
       Body: { state: STATE.proveLevel, error: 'ProverJobFailed', cause: expect.stringContaining('bbbbbbbbbbbbbbbbbbbbbbb0'), jobs: [{ job: 'bbbbbbbbbbbbbbbbbbbbbbb0' }] },
     });
+  });
+
+  it('a failure without a Cause is still recorded (with a placeholder cause) and fails the run with its error, not States.Runtime', async () => {
+    const failures: Record<string, unknown>[] = [];
+    const machine = runnable(asl) as unknown as { StartAt: string };
+    machine.StartAt = STATE.noFailedJobs;
+    // Entered at the failure path (the states before it are unreachable then, which the validator would refuse).
+    const engine = new StateMachine(machine as never, { validationOptions: { noValidate: true } });
+    const handlers = { [STATE.recordFailure]: (input: Record<string, unknown>) => (failures.push(input), {}) };
+    const run = engine.run({ failure: { Error: 'Boom', state: STATE.plan } } as never, {
+      overrides: { taskResourceLocalHandlers: handlers as never },
+      context: { Execution: { Name: 'devnet-nocause', Id: 'arn:aws:states:us-east-1:000000000000:execution:prover:devnet-nocause' } } as never,
+    });
+    await expect(run.result).rejects.toMatchObject({ cause: { name: 'Boom' } });
+    expect(failures).toEqual([expect.objectContaining({ Body: expect.objectContaining({ error: 'Boom', cause: 'no cause given', state: STATE.plan, jobs: [] }) })]);
   });
 
   it('DescribeFailedJobs failing still records the failure (without jobs) and fails the run', async () => {
