@@ -1,3 +1,4 @@
+import { Fn, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -31,7 +32,8 @@ export interface ProverNetworkProps {
    */
   readonly subnetType?: 'public' | 'private';
   /**
-   * AZs of a new VPC (an environment-agnostic stack gets at most 2).
+   * AZs of a new VPC: more AZs, more spot pools. An environment-agnostic stack takes the first maxAzs AZs of the
+   * region at deploy time, so the region must have that many (most have ≥ 3; us-west-1 offers most accounts 2).
    * @default 3
    */
   readonly maxAzs?: number;
@@ -57,8 +59,9 @@ export class ProverNetwork extends Construct {
         subnetType: props.subnetType === 'private' ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PUBLIC,
       };
     } else {
+      const maxAzs = props.maxAzs ?? 3;
       const vpc = new ec2.Vpc(this, 'Vpc', {
-        maxAzs: props.maxAzs ?? 3,
+        ...availabilityZones(this, maxAzs),
         natGateways: 0,
         subnetConfiguration: [{ name: 'prover', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 20, mapPublicIpOnLaunch: true }],
         gatewayEndpoints: { S3: { service: ec2.GatewayVpcEndpointAwsService.S3 } },
@@ -86,4 +89,14 @@ export class ProverNetwork extends Construct {
     // instance tries shows up in the VPC's rejected-traffic flow log.
     this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS: AWS APIs, ECR, S3');
   }
+}
+
+/**
+ * CDK gives an environment-agnostic stack only 2 AZs (it cannot look the region's up at synth): name the first
+ * `maxAzs` of them with Fn::GetAZs instead, resolved by CloudFormation in the region at deploy time. A stack with
+ * an environment keeps CDK's lookup.
+ */
+function availabilityZones(scope: Construct, maxAzs: number): Pick<ec2.VpcProps, 'maxAzs' | 'availabilityZones'> {
+  if (!Token.isUnresolved(Stack.of(scope).region)) return { maxAzs };
+  return { availabilityZones: Array.from({ length: maxAzs }, (_, i) => Fn.select(i, Fn.getAzs())) };
 }

@@ -50,6 +50,24 @@ describe('ProverNetwork: a new VPC', () => {
   });
 });
 
+describe('ProverNetwork: Availability Zones of a new VPC', () => {
+  const azsOf = (template: Template) =>
+    Object.values(template.findResources('AWS::EC2::Subnet')).map((r) => (r as { Properties: { AvailabilityZone: unknown } }).Properties.AvailabilityZone);
+
+  it.each([3, 2, 4])('an environment-agnostic stack spans maxAzs=%d AZs, taken from the region at deploy time', (maxAzs) => {
+    const stack = constructStack();
+    new ProverNetwork(stack, 'Network', { maxAzs });
+    expect(azsOf(Template.fromStack(stack))).toEqual(Array.from({ length: maxAzs }, (_, i) => ({ 'Fn::Select': [i, { 'Fn::GetAZs': '' }] })));
+  });
+
+  it('an environment-specific stack takes the AZs CDK looked up for its account and region', () => {
+    const stack = constructStack({ account: '123456789012', region: 'eu-west-1' });
+    new ProverNetwork(stack, 'Network', { maxAzs: 3 });
+    // Until the CLI caches the lookup, CDK uses its dummy AZs of the region.
+    expect(azsOf(Template.fromStack(stack))).toEqual(['dummy1a', 'dummy1b', 'dummy1c']);
+  });
+});
+
 describe('ProverNetwork: an existing VPC', () => {
   it('looks it up by id (environment-specific stack) instead of creating one', () => {
     const stack = constructStack({ account: '123456789012', region: 'us-east-1' });
