@@ -9,6 +9,7 @@ import { register as registerAztecJob } from '../lib/cli/aztec-job.ts';
 import { register as registerBbRemote } from '../lib/cli/bb-remote.ts';
 import { register as registerBench } from '../lib/cli/bench.ts';
 import { register as registerBenchAztec } from '../lib/cli/bench-aztec.ts';
+import { register as registerCapacity } from '../lib/cli/capacity.ts';
 import { register as registerLocal } from '../lib/cli/local.ts';
 import { register as registerPlan } from '../lib/cli/plan.ts';
 import { register as registerProveBlock } from '../lib/cli/prove-block.ts';
@@ -32,6 +33,7 @@ registerAztecJob(program);
 registerAztecBroker(program);
 registerSimulate(program);
 registerReport(program);
+registerCapacity(program);
 
 try {
   await program.parseAsync(process.argv);

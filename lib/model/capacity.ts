@@ -95,7 +95,14 @@ interface Queued {
 export class BatchCapacity implements Capacity {
   readonly #instances: Instance[] = [];
   readonly #byId = new Map<string, Instance>();
+  /** Ready, live instances with free vCPUs: where a job can go now. */
+  readonly #open = new Set<Instance>();
+  /** Live vCPUs per environment. */
+  readonly #envLive: number[];
   #queue: Queued[] = [];
+  /** vCPUs of the queued jobs, and free vCPUs of the instances still launching. */
+  #queuedVcpus = 0;
+  #launchingVcpus = 0;
   #dispatchScheduled = false;
   #liveVcpus = 0;
   #peakVcpus = 0;
@@ -108,6 +115,7 @@ export class BatchCapacity implements Capacity {
   ) {
     if (options.environments.length === 0) throw new Error('Batch capacity needs at least one compute environment');
     if (options.instanceTypes.length === 0) throw new Error('Batch capacity needs at least one instance type');
+    this.#envLive = options.environments.map(() => 0);
     const first = options.environments[0]!;
     if (options.warmVcpus > first.maxVcpus) throw new Error(`warm vCPUs (${options.warmVcpus}) exceed maxVcpus (${first.maxVcpus})`);
     for (const shape of this.#cover(options.warmVcpus, first.maxVcpus)) this.#add(0, shape, 'warm', -Infinity, -Infinity);
@@ -129,6 +137,7 @@ export class BatchCapacity implements Capacity {
 
   enqueue(job: ModelJob, started: (placement: Placement) => void): void {
     this.#queue.push({ job, started });
+    this.#queuedVcpus += job.vcpus;
     this.#scheduleDispatch();
   }
 
@@ -138,6 +147,7 @@ export class BatchCapacity implements Capacity {
     instance.freeVcpus += job.vcpus;
     instance.freeMemoryMiB += job.memoryMiB;
     instance.running--;
+    if (instance.stoppedAt === undefined) this.#open.add(instance);
     if (instance.running === 0) this.#idle(instance);
     this.#scheduleDispatch();
   }
@@ -174,9 +184,9 @@ export class BatchCapacity implements Capacity {
 
   /** FIFO with backfill: each queued job goes to the ready instance it fits best; the rest keep their order. */
   #place(): void {
+    if (this.#open.size === 0) return;
     const now = this.clock.now;
-    const ready = this.#instances.filter((i) => i.stoppedAt === undefined && i.readyAt <= now && i.freeVcpus > 0);
-    if (ready.length === 0) return;
+    const ready = [...this.#open];
     let maxFree = Math.max(...ready.map((i) => i.freeVcpus));
     const waiting: Queued[] = [];
     for (const entry of this.#queue) {
@@ -194,6 +204,8 @@ export class BatchCapacity implements Capacity {
       best.freeVcpus -= job.vcpus;
       best.freeMemoryMiB -= job.memoryMiB;
       best.running++;
+      this.#queuedVcpus -= job.vcpus;
+      if (best.freeVcpus === 0) this.#open.delete(best);
       if (best.freeVcpus < job.vcpus) maxFree = Math.max(0, ...ready.map((i) => i.freeVcpus));
       const placement: Placement = { instance: best.id, startedAt: now + this.options.containerStartSeconds, seconds: job.seconds };
       this.#busyVcpuSeconds += job.vcpus * job.seconds;
@@ -202,26 +214,38 @@ export class BatchCapacity implements Capacity {
     this.#queue = waiting;
   }
 
-  /** Launches instances for the queued jobs that instances already launching will not take. */
+  /**
+   * Launches instances for the queued demand that instances already launching will not cover. Like Batch, it
+   * sizes by aggregate vCPUs (the oldest queued jobs count as covered by the launching capacity) and picks
+   * types for the rest: the largest type while the demand fills it, else the smallest that covers it.
+   */
   #scaleUp(): void {
+    if (this.#queuedVcpus <= this.#launchingVcpus) return;
     const now = this.clock.now;
-    const launching = this.#instances
-      .filter((i) => i.stoppedAt === undefined && i.readyAt > now)
-      .map((i) => ({ vcpus: i.freeVcpus, memoryMiB: i.freeMemoryMiB }));
-    let demand = this.#queue.map((q) => q.job).filter((job) => !takeFirstFit(launching, job));
-    for (let e = 0; e < this.options.environments.length && demand.length > 0; e++) {
+    let covered = this.#launchingVcpus;
+    let next = 0;
+    while (next < this.#queue.length && covered > 0) covered -= this.#queue[next++]!.job.vcpus;
+    const demand = this.#queue.slice(next).map((q) => q.job);
+    let remaining = demand.reduce((sum, job) => sum + job.vcpus, 0);
+    let at = 0;
+    for (let e = 0; e < this.options.environments.length && at < demand.length; e++) {
       const env = this.options.environments[e]!;
-      for (;;) {
-        const headroom = env.maxVcpus - this.#envVcpus(e);
-        const first = demand.find((job) => this.options.instanceTypes.some((t) => fits(t, job) && t.vcpus <= headroom));
-        if (!first) break;
-        const candidates = this.options.instanceTypes.filter((t) => fits(t, first) && t.vcpus <= headroom).sort((a, b) => a.vcpus - b.vcpus);
-        const total = demand.reduce((sum, job) => sum + job.vcpus, 0);
+      while (at < demand.length) {
+        const headroom = env.maxVcpus - this.#envLive[e]!;
+        const job = demand[at]!;
+        const candidates = this.options.instanceTypes.filter((t) => fits(t, job) && t.vcpus <= headroom).sort((a, b) => a.vcpus - b.vcpus);
+        if (candidates.length === 0) break;
         const largest = candidates.at(-1)!;
-        const shape = total >= largest.vcpus ? largest : (candidates.find((t) => t.vcpus >= total) ?? largest);
-        const instance = this.#add(e, shape, 'scaled', now, now + this.options.coldStartSeconds);
-        const room = [{ vcpus: instance.freeVcpus, memoryMiB: instance.freeMemoryMiB }];
-        demand = demand.filter((job) => !takeFirstFit(room, job));
+        const shape = remaining >= largest.vcpus ? largest : (candidates.find((t) => t.vcpus >= remaining) ?? largest);
+        this.#add(e, shape, 'scaled', now, now + this.options.coldStartSeconds);
+        // Next-fit: the new instance takes queued jobs in order while they fit.
+        const room = { vcpus: shape.vcpus, memoryMiB: shape.memoryMiB };
+        while (at < demand.length && fits(room, demand[at]!)) {
+          room.vcpus -= demand[at]!.vcpus;
+          room.memoryMiB -= demand[at]!.memoryMiB;
+          remaining -= demand[at]!.vcpus;
+          at++;
+        }
       }
     }
   }
@@ -232,13 +256,19 @@ export class BatchCapacity implements Capacity {
     this.#byId.set(instance.id, instance);
     if (kind !== 'warm') this.#launched++;
     this.#liveVcpus += shape.vcpus;
+    this.#envLive[env]! += shape.vcpus;
     this.#peakVcpus = Math.max(this.#peakVcpus, this.#liveVcpus);
-    if (kind !== 'warm') {
-      this.clock.at(Math.max(readyAt, this.clock.now), () => {
-        this.#scheduleDispatch();
-        if (instance.running === 0) this.#idle(instance);
-      });
+    if (kind === 'warm') {
+      this.#open.add(instance);
+      return instance;
     }
+    this.#launchingVcpus += shape.vcpus;
+    this.clock.at(Math.max(readyAt, this.clock.now), () => {
+      this.#launchingVcpus -= shape.vcpus;
+      if (instance.freeVcpus > 0) this.#open.add(instance);
+      this.#scheduleDispatch();
+      if (instance.running === 0) this.#idle(instance);
+    });
     return instance;
   }
 
@@ -250,11 +280,13 @@ export class BatchCapacity implements Capacity {
       if (instance.running > 0 || instance.idleSince !== since || instance.stoppedAt !== undefined) return;
       instance.stoppedAt = this.clock.now;
       this.#liveVcpus -= instance.shape.vcpus;
+      this.#envLive[instance.env]! -= instance.shape.vcpus;
+      this.#open.delete(instance);
     });
   }
 
   #envVcpus(env: number): number {
-    return this.#instances.filter((i) => i.env === env && i.stoppedAt === undefined).reduce((sum, i) => sum + i.shape.vcpus, 0);
+    return this.#envLive[env]!;
   }
 
   /** Instance shapes covering `vcpus` (rounded up to whole instances), largest first, within `limit`. */
@@ -276,15 +308,6 @@ export class BatchCapacity implements Capacity {
 
 function fits(shape: Pick<InstanceShape, 'vcpus' | 'memoryMiB'>, job: Pick<ModelJob, 'vcpus' | 'memoryMiB'>): boolean {
   return shape.vcpus >= job.vcpus && shape.memoryMiB >= job.memoryMiB;
-}
-
-/** Takes room for `job` from the first slot it fits; false when none has room. */
-function takeFirstFit(room: { vcpus: number; memoryMiB: number }[], job: Pick<ModelJob, 'vcpus' | 'memoryMiB'>): boolean {
-  const slot = room.find((r) => fits(r, job));
-  if (!slot) return false;
-  slot.vcpus -= job.vcpus;
-  slot.memoryMiB -= job.memoryMiB;
-  return true;
 }
 
 export interface SlotCapacityOptions {

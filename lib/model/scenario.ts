@@ -119,12 +119,18 @@ export function simulateScenario(workload: Workload, scenario: Scenario): Simula
   });
 }
 
-export function answer(workload: Workload, scenario: Scenario, agentVcpus: number): ModelAnswer {
+/** The scenario's answer; `agentVcpus` undefined skips sizing the fixed fleet (a dozen more simulations). */
+export function answer(workload: Workload, scenario: Scenario, agentVcpus: number | undefined): ModelAnswer {
   const sim = simulateScenario(workload, scenario);
   const usage = sim.capacity;
   const stepFunctionsUsd = sim.stateTransitions * STEP_FUNCTIONS_USD_PER_TRANSITION;
   const deadline = scenario.deadlineSeconds ?? sim.makespanSeconds;
-  const fleet = deadline === undefined ? { note: 'the run failed and no deadline was given: no fleet to compare' } : sizeFleet(workload, deadline, agentVcpus, scenario.periodSeconds ?? MAINNET_EPOCH_SECONDS);
+  const fleet =
+    agentVcpus === undefined
+      ? {}
+      : deadline === undefined
+        ? { note: 'the run failed and no deadline was given: no fleet to compare' }
+        : sizeFleet(workload, deadline, agentVcpus, scenario.periodSeconds ?? MAINNET_EPOCH_SECONDS);
   const plan = sim.phases.find((p) => p.name === 'Plan');
   return {
     profile: workload.profile,
