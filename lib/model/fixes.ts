@@ -2,10 +2,11 @@
  * The fixes the model points to, as the model sees them (issue 14). Each is a change to the stack's
  * configuration or code; `npm run bench:model` shows the model's before/after for each.
  */
+import { PLAN_WRITE_CONCURRENCY } from '../pipeline/plan-run.ts';
 import type { RetryPolicy } from './latencies.ts';
 
 /** lib/pipeline/plan-run.ts: Plan writes job specs this many at a time (was one after another). */
-export const PLAN_WRITE_PARALLELISM = 32;
+export const PLAN_WRITE_PARALLELISM = PLAN_WRITE_CONCURRENCY;
 
 /** A Distributed Map runs at most 10,000 child executions at once (Step Functions quota). */
 export const MAX_MAP_CONCURRENCY = 10_000;

@@ -176,9 +176,9 @@ function fail(state: RunState, job: ModelJob, reason: string): void {
 function runLevels(workload: Workload, byId: ReadonlyMap<string, ModelJob>, config: SimulationConfig, state: RunState): void {
   const { clock, latencies } = state;
   const planStart = latencies.pollDelaySeconds + latencies.startExecutionSeconds;
-  // Plan writes each job spec, then each level's item list and plan.json, one after another in order.
-  const specWrites = Math.ceil(workload.jobs.length / config.planWriteParallelism) * latencies.s3PutSeconds;
-  const planEnd = planStart + latencies.lambdaColdStartSeconds + latencies.planFixedSeconds + specWrites + (workload.levels.length + 1) * latencies.s3PutSeconds;
+  // Plan writes the job specs, then the level lists (`planWriteParallelism` at a time), then plan.json.
+  const waves = (writes: number) => Math.ceil(writes / config.planWriteParallelism) * latencies.s3PutSeconds;
+  const planEnd = planStart + latencies.lambdaColdStartSeconds + latencies.planFixedSeconds + waves(workload.jobs.length) + waves(workload.levels.length) + latencies.s3PutSeconds;
   state.phases.push({ name: 'Plan', start: planStart, end: planEnd });
   state.transitions += TRANSITIONS.perRun;
 
