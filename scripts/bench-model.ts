@@ -33,7 +33,7 @@ if (values.json) {
     `fleet: 64-vCPU agents paid 24/7, per ${MAINNET_EPOCH_SECONDS} s epoch`);
   for (const shape of result.shapes) printShape(shape);
   console.log('');
-  console.log('with Aztec\'s 64-vCPU times on every class (thread scaling 0, as the issue\'s estimate), unlimited capacity, today\'s Plan/Map/retries:');
+  console.log('with Aztec\'s 64-vCPU times on every class (thread scaling 0, as the issue\'s estimate), unlimited capacity, Plan/Map/retries as filed:');
   for (const u of result.unscaled) console.log(`  ${u.name}, ${u.cold ? 'cold' : 'warm'}: levels ${u.levels?.toFixed(2) ?? 'fails'}× critical path, dataflow ${u.dataflow?.toFixed(2) ?? 'fails'}×`);
   console.log(`\n(${((Date.now() - started) / 1000).toFixed(0)} s)`);
 

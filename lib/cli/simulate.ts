@@ -9,6 +9,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
 import { InputError } from '../errors.ts';
 import { defaultDurations, DEFAULT_THREAD_SCALING_EXPONENT, overrideDurations, readDurationsFile, type DurationTable } from '../model/durations.ts';
+import { PLAN_WRITE_PARALLELISM } from '../model/fixes.ts';
 import { MAINNET_EPOCH_SECONDS } from '../model/latencies.ts';
 import { answer, DEFAULT_DEPLOYMENT, fleetAgentVcpus, simulateScenario, type DeploymentShape, type ModelAnswer, type Scenario } from '../model/scenario.ts';
 import { DEFAULT_MAP_CONCURRENCY, DESIGNS, type Design } from '../model/simulate.ts';
@@ -79,7 +80,7 @@ export function addModelOptions(command: Command): Command {
     .option('--durations-from <records>', "a finished run's records JSON (prover local writes one): per-type median job times")
     .option('--thread-scaling <exponent>', `seconds × (reference vCPUs / class vCPUs)^exponent for the default durations (default ${DEFAULT_THREAD_SCALING_EXPONENT}; 0 = none)`, number('--thread-scaling', 0, false))
     .option('--map-concurrency <n>', `levels: Distributed Map MaxConcurrency (default ${DEFAULT_MAP_CONCURRENCY})`, number('--map-concurrency', 1))
-    .option('--plan-parallelism <n>', 'levels: concurrent S3 writes of Plan (default 1)', number('--plan-parallelism', 1))
+    .option('--plan-parallelism <n>', `levels: concurrent S3 writes of Plan (default ${PLAN_WRITE_PARALLELISM})`, number('--plan-parallelism', 1))
     .option('--period <seconds>', `how often the workload recurs: warm pool and fleet are paid per period (default ${MAINNET_EPOCH_SECONDS}, a mainnet epoch)`, number('--period', 1))
     .option('--seed <n>', 'seed of the throttling retries\' jitter', number('--seed', 0));
 }
@@ -122,7 +123,7 @@ export async function resolveModelInputs(opts: ModelOptions, env: Env = process.
     cold: !opts.warm,
     ...(opts.prewarm ? { prewarmVcpus: opts.prewarm } : {}),
     mapConcurrency: opts.mapConcurrency ?? DEFAULT_MAP_CONCURRENCY,
-    planWriteParallelism: opts.planParallelism ?? 1,
+    planWriteParallelism: opts.planParallelism ?? PLAN_WRITE_PARALLELISM,
     periodSeconds: opts.period ?? MAINNET_EPOCH_SECONDS,
     seed: opts.seed ?? 1,
   };

@@ -3,6 +3,7 @@ import type * as batch from 'aws-cdk-lib/aws-batch';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { SUBMIT_JOB_RETRY } from '../model/fixes.ts';
 
 /**
  * Errors of the Batch API itself (throttling, service hiccups) while submitting or tracking a job: safe to
@@ -90,11 +91,14 @@ export class ProverJobTask extends Construct {
       resultPath: props.resultPath ?? '$.result',
       stateTimeout: props.timeout,
     });
+    // SubmitJob is throttled at 50 calls/s per account and a level submits up to 10,000 jobs at once: retries
+    // that outlast that backlog, so throttling never fails a level (lib/model/fixes.ts, npm run bench:model).
     this.task.addRetry({
       errors: [...TRANSIENT_BATCH_ERRORS],
-      interval: Duration.seconds(5),
-      backoffRate: 2,
-      maxAttempts: 6,
+      interval: Duration.seconds(SUBMIT_JOB_RETRY.intervalSeconds),
+      backoffRate: SUBMIT_JOB_RETRY.backoffRate,
+      maxDelay: Duration.seconds(SUBMIT_JOB_RETRY.maxDelaySeconds),
+      maxAttempts: SUBMIT_JOB_RETRY.maxAttempts - 1,
       jitterStrategy: sfn.JitterType.FULL,
     });
   }

@@ -29,6 +29,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { MAP_CONCURRENCY } from '../model/fixes.ts';
 import type { ResourceClass } from '../proving/profile.ts';
 import { PROOF_GAP_ERROR, RETRYABLE_HANDLER_ERRORS } from '../../lambdas/contracts.ts';
 import { ProverJobTask, jobTaskTimeout, proverJobStateName } from './prover-job-task.ts';
@@ -90,7 +91,7 @@ export interface ProvingDefinitionProps {
   readonly jobDefinitions: Readonly<Record<string, batch.IJobDefinition>>;
   /**
    * Child executions of one level running at once (Batch queues what its capacity cannot run yet).
-   * @default 1000
+   * @default MAP_CONCURRENCY (10,000, the Distributed Map's maximum: an epoch's level 0 has ~2,400–3,600 items)
    */
   readonly maxConcurrency?: number;
   /**
@@ -260,7 +261,7 @@ export class ProvingDefinition extends Construct {
         runId: sfn.JsonPath.stringAt('$.plan.runId'),
       },
       mapExecutionType: sfn.StateMachineType.STANDARD,
-      maxConcurrency: props.maxConcurrency ?? 1000,
+      maxConcurrency: props.maxConcurrency ?? MAP_CONCURRENCY,
       label: STATE.proveLevel,
       resultPath: sfn.JsonPath.DISCARD,
     });

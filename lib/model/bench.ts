@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { BlockShape, ProtocolProfile } from '../proving/profile.ts';
 import { planCapacity, UNLIMITED_VCPUS } from './capacity-search.ts';
 import { DEFAULT_THREAD_SCALING_EXPONENT, defaultDurations } from './durations.ts';
-import { MAX_MAP_CONCURRENCY, PATIENT_SUBMIT_RETRY, PLAN_WRITE_PARALLELISM } from './fixes.ts';
+import { ISSUE_14_BASELINE, MAP_CONCURRENCY, PLAN_WRITE_PARALLELISM, SUBMIT_JOB_RETRY } from './fixes.ts';
 import { AWS_LATENCIES, MAINNET_EPOCH_SECONDS, PROOF_WINDOW_SECONDS } from './latencies.ts';
 import { answer, DEFAULT_DEPLOYMENT, fleetAgentVcpus, sizeFleet, type FleetAnswer, type ModelAnswer, type Scenario } from './scenario.ts';
 import { buildWorkload, type Workload } from './workload.ts';
@@ -66,20 +66,20 @@ export function runModelBench(profile: ProtocolProfile, exponent = DEFAULT_THREA
   for (const epoch of epochs) {
     say(`bench:model: ${epoch.name} …`);
     const workload = workloadOf(epoch.blocks, exponent);
-    const current: Scenario = { design: 'levels', deployment: DEFAULT_DEPLOYMENT, cold: true };
+    const current = baseline();
     const plan: Scenario = { ...current, planWriteParallelism: PLAN_WRITE_PARALLELISM };
-    const map: Scenario = { ...plan, mapConcurrency: MAX_MAP_CONCURRENCY };
-    const retry: Scenario = { ...map, latencies: { ...AWS_LATENCIES, submitRetry: PATIENT_SUBMIT_RETRY } };
+    const map: Scenario = { ...plan, mapConcurrency: MAP_CONCURRENCY };
+    const retry: Scenario = { ...map, latencies: { ...AWS_LATENCIES, submitRetry: SUBMIT_JOB_RETRY } };
     const levelsCap = planCapacity(workload, retry, PROOF_WINDOW_SECONDS, 32).maxVcpus?.value;
     const sized: Scenario = levelsCap ? { ...retry, deployment: { ...retry.deployment, maxVcpus: levelsCap } } : retry;
     const prewarmed = withPrewarm(workload, sized);
     const dataflowCap = planCapacity(workload, { ...retry, design: 'dataflow' }, PROOF_WINDOW_SECONDS, 32).maxVcpus?.value;
     const broker: Scenario = { ...retry, design: 'dataflow', deployment: { ...retry.deployment, maxVcpus: dataflowCap ?? retry.deployment.maxVcpus } };
     const steps: [string, Scenario][] = [
-      ['current: levels, maxVcpus 768, cold', current],
+      [`as filed: levels, maxVcpus ${ISSUE_14_BASELINE.maxVcpus}, cold`, current],
       [`+ Plan writes ${PLAN_WRITE_PARALLELISM} at a time`, plan],
-      [`+ Map concurrency ${MAX_MAP_CONCURRENCY.toLocaleString('en-US')} (SubmitJob retries as today)`, map],
-      ['+ SubmitJob retries 2 s × 2^n ≤ 30 s, 30 attempts', retry],
+      [`+ Map concurrency ${MAP_CONCURRENCY.toLocaleString('en-US')} (SubmitJob retries as filed)`, map],
+      [`+ SubmitJob retries ${SUBMIT_JOB_RETRY.intervalSeconds} s × 2^n ≤ ${SUBMIT_JOB_RETRY.maxDelaySeconds} s, ${SUBMIT_JOB_RETRY.maxAttempts - 1} retries`, retry],
       [`+ maxVcpus ${levelsCap?.toLocaleString('en-US') ?? '(none meets the window)'} (prover capacity)`, sized],
       [`+ pre-warm ${prewarmed.prewarmVcpus?.toLocaleString('en-US')} vCPUs at the epoch's end`, prewarmed],
       [`dataflow (broker), maxVcpus ${(dataflowCap ?? retry.deployment.maxVcpus).toLocaleString('en-US')}, cold`, broker],
@@ -100,7 +100,7 @@ export function runModelBench(profile: ProtocolProfile, exponent = DEFAULT_THREA
     });
 
     const flat = workloadOf(epoch.blocks, 0);
-    const unlimited = { ...current, deployment: { ...DEFAULT_DEPLOYMENT, maxVcpus: UNLIMITED_VCPUS } };
+    const unlimited = { ...current, deployment: { ...current.deployment, maxVcpus: UNLIMITED_VCPUS } };
     for (const cold of [false, true]) {
       unscaled.push({
         name: epoch.name,
@@ -113,11 +113,11 @@ export function runModelBench(profile: ProtocolProfile, exponent = DEFAULT_THREA
 
   say('bench:model: 4-tx block …');
   const block = workloadOf(aztecEpoch(1, 4, 0), exponent);
-  const current: Scenario = { design: 'levels', deployment: DEFAULT_DEPLOYMENT, cold: true };
-  const fixed: Scenario = { ...current, planWriteParallelism: PLAN_WRITE_PARALLELISM, mapConcurrency: MAX_MAP_CONCURRENCY, latencies: { ...AWS_LATENCIES, submitRetry: PATIENT_SUBMIT_RETRY } };
+  const current = baseline();
+  const fixed: Scenario = { ...current, planWriteParallelism: PLAN_WRITE_PARALLELISM, mapConcurrency: MAP_CONCURRENCY, latencies: { ...AWS_LATENCIES, submitRetry: SUBMIT_JOB_RETRY } };
   const blockSteps: [string, Scenario][] = [
-    ['current: levels, cold', current],
-    ['current: levels, warm (no cold start)', { ...current, cold: false }],
+    ['as filed: levels, cold', current],
+    ['as filed: levels, warm (no cold start)', { ...current, cold: false }],
     ['levels + fixes + pre-warm at the block', withPrewarm(block, fixed)],
     ['dataflow (broker), cold', { ...fixed, design: 'dataflow' }],
     ['dataflow (broker) + pre-warm', withPrewarm(block, { ...fixed, design: 'dataflow' })],
@@ -131,6 +131,18 @@ export function runModelBench(profile: ProtocolProfile, exponent = DEFAULT_THREA
   const blockShape = shapes.at(-1)!;
   shapes[shapes.length - 1] = { ...blockShape, criticalPathSeconds: blockShape.rows[0]!.answer.criticalPathSeconds };
   return { threadScalingExponent: exponent, proofWindowSeconds: PROOF_WINDOW_SECONDS, shapes, unscaled };
+}
+
+/** The design as issue 14 found it. */
+function baseline(): Scenario {
+  return {
+    design: 'levels',
+    deployment: { ...DEFAULT_DEPLOYMENT, maxVcpus: ISSUE_14_BASELINE.maxVcpus },
+    cold: true,
+    planWriteParallelism: ISSUE_14_BASELINE.planWriteParallelism,
+    mapConcurrency: ISSUE_14_BASELINE.mapConcurrency,
+    latencies: { ...AWS_LATENCIES, submitRetry: ISSUE_14_BASELINE.submitRetry },
+  };
 }
 
 /** The scenario with pre-warm: desired vCPUs raised to its own warm run's peak, ready at time 0. */

@@ -1,3 +1,5 @@
+import { SUBMIT_JOB_RETRY } from './fixes.ts';
+
 /**
  * The latencies and rates the model charges between proving jobs, as named constants with their sources.
  * "estimate" marks a figure no AWS document states; change it here (or pass a modified copy) when a deployed
@@ -78,8 +80,7 @@ export const AWS_LATENCIES: Latencies = {
   stateTransitionSeconds: 0.05, // estimate: one Standard state transition
   submitJobRate: 50, // AWS Batch service quotas: 50 SubmitJob TPS per account and Region, fixed
   submitJobBurst: 50, // estimate: AWS does not publish the bucket size
-  // lib/infra/prover-job-task.ts: Batch.TooManyRequestsException → 5 s, ×2, 6 attempts, full jitter
-  submitRetry: { intervalSeconds: 5, backoffRate: 2, maxAttempts: 6, maxDelaySeconds: Infinity },
+  submitRetry: SUBMIT_JOB_RETRY, // lib/infra/prover-job-task.ts reads the same constant
   batchSchedulingSeconds: 15, // estimate: Batch evaluates its queues periodically; ~10–30 s reported warm
   containerStartSeconds: 2, // estimate: image already on the instance (ECS_IMAGE_PULL_BEHAVIOR=once)
   instanceColdStartSeconds: 180, // ARCHITECTURE §5/§6: 2–5 min incl. the multi-GB image pull (low end)

@@ -5,6 +5,7 @@
 import { InputError } from '../errors.ts';
 import { BatchCapacity, SlotCapacity, type ComputeEnvironment, type CostUsd } from './capacity.ts';
 import { seededRandom } from './clock.ts';
+import { PLAN_WRITE_PARALLELISM } from './fixes.ts';
 import { AWS_LATENCIES, FLEET_DISPATCH_SECONDS, MAINNET_EPOCH_SECONDS, type Latencies } from './latencies.ts';
 import { C7A_ON_DEMAND_USD_PER_VCPU_HOUR, C7A_SPOT_USD_PER_VCPU_HOUR, DEFAULT_INSTANCE_TYPES, instanceShape, STEP_FUNCTIONS_USD_PER_TRANSITION } from './pricing.ts';
 import { DEFAULT_MAP_CONCURRENCY, simulate, type Design, type Simulation } from './simulate.ts';
@@ -102,7 +103,7 @@ export function simulateScenario(workload: Workload, scenario: Scenario): Simula
     design: scenario.design,
     latencies,
     mapConcurrency: scenario.mapConcurrency ?? DEFAULT_MAP_CONCURRENCY,
-    planWriteParallelism: scenario.planWriteParallelism ?? 1,
+    planWriteParallelism: scenario.planWriteParallelism ?? PLAN_WRITE_PARALLELISM,
     random: seededRandom(scenario.seed ?? 1),
     capacity: (clock) =>
       new BatchCapacity(clock, {

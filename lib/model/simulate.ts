@@ -13,6 +13,7 @@
 import { InputError } from '../errors.ts';
 import type { Capacity, CapacityUsage, Placement } from './capacity.ts';
 import { Clock } from './clock.ts';
+import { MAP_CONCURRENCY } from './fixes.ts';
 import type { Latencies } from './latencies.ts';
 import { SubmitGate, type SubmitGateStats } from './submit-gate.ts';
 import { workloadCriticalPath, type ModelCriticalPath, type ModelJob, type Workload } from './workload.ts';
@@ -21,7 +22,7 @@ export type Design = 'levels' | 'dataflow';
 export const DESIGNS: readonly Design[] = ['levels', 'dataflow'];
 
 /** workflow-definition.ts: ProveLevel's MaxConcurrency. */
-export const DEFAULT_MAP_CONCURRENCY = 1000;
+export const DEFAULT_MAP_CONCURRENCY = MAP_CONCURRENCY;
 
 export interface SimulationConfig {
   readonly design: Design;
@@ -30,7 +31,7 @@ export interface SimulationConfig {
   readonly capacity: (clock: Clock) => Capacity;
   /** levels: child executions of one level at once. */
   readonly mapConcurrency: number;
-  /** levels: Plan's concurrent S3 PUTs (1 = one after another, as plan-run.ts did). */
+  /** levels: Plan's concurrent S3 PUTs (plan-run.ts: PLAN_WRITE_CONCURRENCY; 1 = one after another, as filed). */
   readonly planWriteParallelism: number;
   /** dataflow: when the node enqueues the leaves (0 = at the epoch's end). */
   readonly leavesAt?: number;

@@ -94,6 +94,8 @@ describe('workflow definition: shape', () => {
       },
       ItemSelector: { 'steps.$': '$$.Map.Item.Value.steps', 'runId.$': '$.plan.runId' },
       ResultPath: null,
+      // The Map's maximum: an epoch's level 0 (~2,400–3,600 items) runs at once (issue 14).
+      MaxConcurrency: 10_000,
     });
     expect(child.ProcessorConfig).toEqual({ Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' });
   });
@@ -142,6 +144,8 @@ describe('workflow definition: shape', () => {
     // Batch API hiccups are retried; a failed job (States.TaskFailed) is not: the job definition already retried it.
     const retry = task['Retry'] as { ErrorEquals: string[] }[];
     expect(retry.flatMap((r) => r.ErrorEquals)).toEqual([...TRANSIENT_BATCH_ERRORS]);
+    // Throttled SubmitJob calls (50/s per account) keep retrying for minutes, so a 10,000-item level never fails on them.
+    expect(retry[0]).toMatchObject({ IntervalSeconds: 2, BackoffRate: 2, MaxDelaySeconds: 30, MaxAttempts: 30, JitterStrategy: 'FULL' });
   });
 
   it('Submit: the Submit Lambda with the plan\'s run id; waits out proof gaps once a minute for the proof window', () => {
