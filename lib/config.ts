@@ -106,8 +106,12 @@ export const ProverConfigSchema = z
     instanceTypes: list('must be a list of EC2 instance types like "c7a.16xlarge"', /^[a-z][a-z0-9-]*\.[a-z0-9]+$/)
       .refine((l) => l.length > 0, { error: 'must name at least one instance type' })
       .default(['c7a.8xlarge', 'c7a.16xlarge', 'c7a.24xlarge']),
-    /** Upper bound of vCPUs per compute environment: caps parallel proving and spend. */
-    maxVcpus: integer('must be a positive integer', 1).default(768),
+    /**
+     * Upper bound of vCPUs per compute environment: caps parallel proving and spend. 14,336 (224 × 64): the
+     * capacity model's smallest cap (`prover capacity`, multiple of 64) that proves a mainnet-like epoch (32 × 72
+     * txs, half public) within the 38-min window in both designs; 768 took ~5 h (README "Performance").
+     */
+    maxVcpus: integer('must be a positive integer', 1).default(14_336),
     /** vCPUs kept running while idle (minvCpus of the first environment): skips the cold start, billed. */
     warmVcpus: integer('must be a non-negative integer', 0).default(0),
     /** Keep idle instances this long after their last job (Batch allows 20–10080): warm reuse, billed. */
@@ -151,8 +155,8 @@ export const ProverConfigSchema = z
     pollSchedule: text('must be a schedule expression like "rate(1 minute)" or "cron(...)"', /^(rate|cron)\(.+\)$/).default(
       'rate(1 minute)',
     ),
-    /** Largest block range one run proves (poller and Plan). */
-    maxBlocksPerRun: integer('must be a positive integer', 1).default(4),
+    /** Largest block range one run proves (poller and Plan): 32 holds a mainnet epoch (32 checkpoints) in one run. */
+    maxBlocksPerRun: integer('must be a positive integer', 1).default(32),
     /** At most this many runs started per poll. */
     maxRunsPerPoll: integer('must be a positive integer', 1).default(4),
     /** Days to keep objects (run records, job artifacts, block inputs) in the artifact bucket. */

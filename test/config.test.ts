@@ -94,7 +94,7 @@ describe('loadConfig', () => {
   it('treats an empty environment variable as unset', () => {
     const config = loadConfig({ env: { PROVER_VPC_ID: '', PROVER_MAX_VCPUS: ' ' } });
     expect(config.vpcId).toBeUndefined();
-    expect(config.maxVcpus).toBe(768);
+    expect(config.maxVcpus).toBe(14_336);
   });
 
   it('names environment variables after the keys', () => {

@@ -23,9 +23,9 @@ export interface DeploymentShape {
   readonly scaleDownSeconds?: number;
 }
 
-/** lib/config.ts defaults (maxVcpus 768, no warm pool, spot with on-demand fallback). */
+/** lib/config.ts and cdk.json defaults (no warm pool, spot with on-demand fallback). */
 export const DEFAULT_DEPLOYMENT: DeploymentShape = {
-  maxVcpus: 768,
+  maxVcpus: 14_336,
   instanceTypes: DEFAULT_INSTANCE_TYPES,
   warmVcpus: 0,
   spotEnabled: true,

@@ -43,7 +43,7 @@ const prove = (block: string, opts: ProveBlockOptions, env: Record<string, strin
 describe('prover prove-block: validation before anything starts', () => {
   it.each([
     { block: '3', opts: { to: '2' }, message: 'blocks 3..2: the range is inverted (--to 2 is below 3)' },
-    { block: '2', opts: { to: '6' }, message: 'blocks 2..6 are 5 blocks; a run proves at most 4 (--max-blocks, default config maxBlocksPerRun)' },
+    { block: '2', opts: { to: '34' }, message: 'blocks 2..34 are 33 blocks; a run proves at most 32 (--max-blocks, default config maxBlocksPerRun)' },
     { block: '2', opts: { to: '3', maxBlocks: '1' }, message: 'blocks 2..3 are 2 blocks; a run proves at most 1 (--max-blocks, default config maxBlocksPerRun)' },
     { block: '0', opts: {}, message: '<n>: expected a positive integer, got "0"' },
     { block: 'x', opts: {}, message: '<n>: expected a positive integer, got "x"' },

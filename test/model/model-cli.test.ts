@@ -132,7 +132,7 @@ describe('prover capacity', () => {
   it('prints both answers for a real shape', async () => {
     const out = await prover(['capacity', '--profile', 'aztec', '--txs', '4', '--deadline', '419', '--design', 'levels']);
     expect(out).toMatch(/design levels, deadline 419 s/);
-    expect(out).toMatch(/at maxVcpus 768: smallest warm pool [\d,]+ vCPUs → makespan \d+ s/);
+    expect(out).toMatch(/at maxVcpus 14,336: smallest warm pool [\d,]+ vCPUs → makespan \d+ s/);
   });
 });
 
