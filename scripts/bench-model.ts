@@ -54,6 +54,9 @@ if (values.json) {
     console.log(line(header));
     for (const r of rows) console.log(line(r));
     for (const { step, answer: a } of shape.rows) if (a.failure) console.log(`  ${step}: ${a.failure.reason}`);
+    if (shape.capacity && (shape.capacity.levels || shape.capacity.dataflow)) {
+      console.log(`  prover capacity (smallest maxVcpus for the ${int(result.proofWindowSeconds)} s window, fixes in, cold): levels ${shape.capacity.levels ? int(shape.capacity.levels) : 'none'}, dataflow ${shape.capacity.dataflow ? int(shape.capacity.dataflow) : 'none'}`);
+    }
     if (shape.windowFleet) {
       const f = shape.windowFleet;
       console.log(`  cheapest fixed fleet meeting the ${int(result.proofWindowSeconds)} s window: ${int(f.agents)} × ${f.agentVcpus} vCPUs, ${money(f.costUsd.spot)} / ${money(f.costUsd.onDemand)} per epoch (${money(f.costPerDayUsd.onDemand)}/day on-demand)`);

@@ -71,18 +71,18 @@ export function runModelBench(profile: ProtocolProfile, exponent = DEFAULT_THREA
     const map: Scenario = { ...plan, mapConcurrency: MAP_CONCURRENCY };
     const retry: Scenario = { ...map, latencies: { ...AWS_LATENCIES, submitRetry: SUBMIT_JOB_RETRY } };
     const levelsCap = planCapacity(workload, retry, PROOF_WINDOW_SECONDS, 32).maxVcpus?.value;
-    const sized: Scenario = levelsCap ? { ...retry, deployment: { ...retry.deployment, maxVcpus: levelsCap } } : retry;
+    const sized: Scenario = { ...retry, deployment: DEFAULT_DEPLOYMENT };
     const prewarmed = withPrewarm(workload, sized);
     const dataflowCap = planCapacity(workload, { ...retry, design: 'dataflow' }, PROOF_WINDOW_SECONDS, 32).maxVcpus?.value;
-    const broker: Scenario = { ...retry, design: 'dataflow', deployment: { ...retry.deployment, maxVcpus: dataflowCap ?? retry.deployment.maxVcpus } };
+    const broker: Scenario = { ...sized, design: 'dataflow' };
     const steps: [string, Scenario][] = [
       [`as filed: levels, maxVcpus ${ISSUE_14_BASELINE.maxVcpus}, cold`, current],
       [`+ Plan writes ${PLAN_WRITE_PARALLELISM} at a time`, plan],
       [`+ Map concurrency ${MAP_CONCURRENCY.toLocaleString('en-US')} (SubmitJob retries as filed)`, map],
       [`+ SubmitJob retries ${SUBMIT_JOB_RETRY.intervalSeconds} s × 2^n ≤ ${SUBMIT_JOB_RETRY.maxDelaySeconds} s, ${SUBMIT_JOB_RETRY.maxAttempts - 1} retries`, retry],
-      [`+ maxVcpus ${levelsCap?.toLocaleString('en-US') ?? '(none meets the window)'} (prover capacity)`, sized],
+      [`+ maxVcpus ${DEFAULT_DEPLOYMENT.maxVcpus.toLocaleString('en-US')} (the new default)`, sized],
       [`+ pre-warm ${prewarmed.prewarmVcpus?.toLocaleString('en-US')} vCPUs at the epoch's end`, prewarmed],
-      [`dataflow (broker), maxVcpus ${(dataflowCap ?? retry.deployment.maxVcpus).toLocaleString('en-US')}, cold`, broker],
+      [`dataflow (broker), maxVcpus ${DEFAULT_DEPLOYMENT.maxVcpus.toLocaleString('en-US')}, cold`, broker],
       ['dataflow (broker) + pre-warm', withPrewarm(workload, broker)],
     ];
     const rows = steps.map(([step, scenario]) => {
