@@ -49,13 +49,21 @@ describe('npx cdk synth (no AWS credentials, no Docker)', () => {
     expect(Object.keys(template.Outputs).sort()).toEqual(Object.values(STACK_OUTPUTS).filter((o) => !aztecOnly.includes(o)).sort());
   });
 
-  it('bundled the three Lambdas with the local esbuild and staged the prover image as a Docker asset', () => {
+  it('bundled every project Lambda (Plan, Poller, Submit, DescribeFailedJobs) with the local esbuild and staged the prover image as a Docker asset', () => {
     const assets = JSON.parse(readFileSync(join(outdir, 'AztecProver.assets.json'), 'utf8')) as {
       files: Record<string, { source: { path: string } }>;
       dockerImages: Record<string, { source: { directory: string; dockerBuildArgs: Record<string, string> } }>;
     };
-    const bundles = Object.values(assets.files).filter((f) => existsSync(join(outdir, f.source.path, 'index.mjs')));
-    expect(bundles).toHaveLength(3);
+    const template = JSON.parse(readFileSync(join(outdir, 'AztecProver.template.json'), 'utf8')) as {
+      Resources: Record<string, { Type: string; Properties: { Code?: { S3Key?: unknown } } }>;
+    };
+    const bundles = Object.entries(assets.files).filter(([, f]) => existsSync(join(outdir, f.source.path, 'index.mjs')));
+    expect(bundles).toHaveLength(4);
+    // Each bundle is the code of a function in the template (none is a stray asset).
+    const functionKeys = Object.values(template.Resources)
+      .filter((r) => r.Type === 'AWS::Lambda::Function')
+      .map((r) => r.Properties.Code?.S3Key);
+    for (const [hash] of bundles) expect(functionKeys).toContain(`${hash}.zip`);
     const images = Object.values(assets.dockerImages);
     expect(images).toHaveLength(1);
     expect(images[0]!.source.dockerBuildArgs).toMatchObject({ CRS_SOURCE: 'devnet-insecure', CRS_POINTS: expect.stringMatching(/^\d+$/) });
