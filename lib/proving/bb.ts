@@ -10,8 +10,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import type { BbFailure, BbInvocation, BbOutcome, BbSuccess, ProvingBackend } from './backend.ts';
 
 export type { BbFailure, BbInvocation, BbOutcome, BbSuccess } from './backend.ts';
@@ -34,7 +34,6 @@ const TAIL_BYTES = 16 * 1024;
  */
 const RSS_POLL_MS = 25;
 
-const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** Live bb processes: killed when this process exits, so an interrupted run leaves no orphan prover. */
 const live = new Set<ChildProcess>();
@@ -50,11 +49,15 @@ function track(child: ChildProcess): void {
   child.once('close', () => live.delete(child));
 }
 
-/** `BB_BINARY` if set, else the native binary shipped in @aztec/bb.js. */
+/**
+ * `BB_BINARY` if set, else the native binary shipped in @aztec/bb.js. The package is found by Node's own
+ * resolution from this file, not a path relative to it: bundled, this module lives in a chunk directory.
+ */
 export function bbBinaryPath(): string {
   const fromEnv = process.env.BB_BINARY;
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
-  return join(projectRoot, 'node_modules', '@aztec', 'bb.js', 'build', 'amd64-linux', 'bb');
+  const main = createRequire(import.meta.url).resolve('@aztec/bb.js'); // …/dest/node-cjs/index.js
+  return join(dirname(main), '..', '..', 'build', 'amd64-linux', 'bb');
 }
 
 export interface RunBbOptions extends BbInvocation {
