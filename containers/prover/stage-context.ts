@@ -5,6 +5,7 @@
  *   bin/node                    Node 22 from the `node` npm devDependency (pinned in package.json; no download)
  *   bin/bb                      the native linux-x64 bb shipped in @aztec/bb.js
  *   bin/grumpkin-probe.gz       a small circuit bb runs at build time to derive the Grumpkin SRS into /crs
+ *   bin/grumpkin-probe-aztec.gz Aztec's padding circuit: bb 4.1.2 derives its own (other) Grumpkin points from it
  *   app/job-runner.mjs (+.map)  containers/prover/entrypoint.ts bundled by esbuild (ESM; app/chunks/ holds
  *                               what it imports lazily, e.g. the Aztec prover)
  *   deps/node_modules/…         packages that read a .wasm / binary / JSON next to their own source (esbuild
@@ -47,6 +48,8 @@ const REQUIRED_NODE_MAJOR = 22;
 const DEVNET_ARTIFACTS = 'lib/protocols/devnet/circuits/target';
 /** The devnet client circuit (committed): small, and bb 5 reads it. */
 const GRUMPKIN_PROBE = 'lib/protocols/devnet/circuits/target/client.json';
+/** Aztec 4.1.2's checkpoint padding circuit (3,918 gates, IPA): bb 4.1.2 keys it at build time to derive its Grumpkin SRS. */
+const AZTEC_GRUMPKIN_PROBE = 'node_modules/@aztec/noir-protocol-circuits-types/artifacts/rollup_checkpoint_padding.json';
 /** Staged whatever the bundle imports: the image carries bb 4.1.2 for raw bb jobs too (/opt/bb, see the Dockerfile). */
 const BB_PACKAGES = ['aztec-bb.js-v4'];
 
@@ -144,6 +147,8 @@ export async function stageProverContext(options: StageOptions = {}): Promise<St
     // A small IPA-capable circuit for bb to derive the Grumpkin SRS at build time (see the Dockerfile).
     const probe = JSON.parse(await readFile(join(repoRoot, GRUMPKIN_PROBE), 'utf8')) as { bytecode: string };
     await writeFile(join(tmpDir, 'bin/grumpkin-probe.gz'), Buffer.from(probe.bytecode, 'base64'));
+    const aztecProbe = JSON.parse(await readFile(join(repoRoot, AZTEC_GRUMPKIN_PROBE), 'utf8')) as { bytecode: string };
+    await writeFile(join(tmpDir, 'bin/grumpkin-probe-aztec.gz'), Buffer.from(aztecProbe.bytecode, 'base64'));
     await copyFile(join(repoRoot, 'containers/prover/Dockerfile'), join(tmpDir, 'Dockerfile'));
     await copyFile(join(repoRoot, 'containers/prover/.dockerignore'), join(tmpDir, '.dockerignore'));
 

@@ -17,7 +17,7 @@ import { jobSpecKey } from '../proving/keys.ts';
 import { aztecCircuits } from '../protocols/aztec/circuits.ts';
 import { AZTEC_JOB_TYPES, type AztecJobType } from '../protocols/aztec/job-types.ts';
 import { createAztecJobProver } from '../protocols/aztec/prover/aztec-job-prover.ts';
-import { ensureGrumpkinCrs, inspectCrsDir } from '../protocols/aztec/prover/crs-dir.ts';
+import { ensureAztecGrumpkinCrs, inspectCrsDir } from '../protocols/aztec/prover/crs-dir.ts';
 import { aztecJobSpec, defaultAztecJobId } from '../protocols/aztec/prover/proof-store-job.ts';
 import { loadDevnetCircuit } from '../protocols/devnet/artifacts.ts';
 
@@ -79,10 +79,11 @@ export function register(program: Command): void {
     .summary('prepare a CRS directory for Aztec jobs (derive the Grumpkin SRS; no download)')
     .argument('<dir>', 'directory with bn254_g1.dat and bn254_g2.dat')
     .action(async (dir: string) => {
-      const crs = await ensureGrumpkinCrs(dir, Buffer.from(loadDevnetCircuit('client').program.bytecode, 'base64'));
+      const crs = await ensureAztecGrumpkinCrs(dir, Buffer.from(loadDevnetCircuit('client').program.bytecode, 'base64'));
       process.stdout.write(
         `${crs.dir}: ${crs.bn254Points} BN254 points (circuits up to 2^${Math.floor(Math.log2(Math.max(crs.bn254Points - 1, 1)))} gates), ` +
-          `Grumpkin ${crs.grumpkinFile ?? 'missing'}${crs.insecure ? '; INSECURE test CRS (devnet/tests only)' : ''}\n`,
+          `Grumpkin ${crs.grumpkinFile ?? 'missing'}${crs.aztecPoints ? " (bb 4.1.2's points, Aztec's)" : " (bb 5's points: bb 4.1.2 does not run here; not Aztec's, fine for local tests only)"}` +
+          `${crs.insecure ? '; INSECURE test CRS (devnet/tests only)' : ''}\n`,
       );
     });
 }

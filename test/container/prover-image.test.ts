@@ -14,7 +14,7 @@
  */
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +32,8 @@ import { CheckpointPaddingRollupPrivateInputs } from '@aztec/stdlib/rollup';
 import { loadBn254Crs, loadGrumpkinCrs, openAztecBarretenberg } from '../../lib/protocols/aztec/prover/barretenberg.ts';
 import { aztecJobSpec } from '../../lib/protocols/aztec/prover/proof-store-job.ts';
 import { aztecTestCrs } from '../protocols/fixtures/aztec-crs.ts';
+import { ensureGrumpkinCrs } from '../../lib/protocols/aztec/prover/crs-dir.ts';
+import { loadDevnetCircuit } from '../../lib/protocols/devnet/artifacts.ts';
 import { readTips } from '../../lib/l1/read-tips.ts';
 import type { ContainerLauncher } from '../../lib/local/batch-executor.ts';
 import { startDevnetEnv } from '../../lib/local/devnet-env.ts';
@@ -153,9 +155,13 @@ describe('prover image (real Docker engine)', () => {
       'stat -c "%n %s" /crs/bn254_g1.dat /crs/bn254_g2.dat; od -An -v -tx1 -N64 /crs/bn254_g1.dat | tr -d " \\n"; echo; cat /crs/SOURCE.txt',
     ]);
     const [g1, g2, firstPoint, source] = out.trim().split('\n');
-    const grumpkin = await dockerOk(engine, ['run', '--rm', '--entrypoint', '/bin/sh', IMAGE, '-c', 'stat -c "%n %s" /crs/grumpkin_g1_v2.flat.dat; ls /crs']);
-    // Derived at build time (2^15 points, what IPA needs), so no Aztec job derives or downloads it.
-    expect(grumpkin.trim().split('\n')[0]).toBe(`/crs/grumpkin_g1_v2.flat.dat ${2 ** 15 * 64}`);
+    const grumpkin = await dockerOk(engine, [
+      'run', '--rm', '--entrypoint', '/bin/sh', IMAGE, '-c',
+      'stat -c "%n %s" /crs/grumpkin_g1.flat.dat /crs/grumpkin_g1_v2.flat.dat; cmp -s /crs/grumpkin_g1.flat.dat /crs/grumpkin_g1_v2.flat.dat && echo same || echo differ; ls /crs',
+    ]);
+    // Derived at build time (2^15 points, what IPA needs), so no job derives or downloads them: bb 4.1.2's
+    // (Aztec's jobs) and bb 5's (devnet jobs), which are other points.
+    expect(grumpkin.trim().split('\n').slice(0, 3)).toEqual([`/crs/grumpkin_g1.flat.dat ${2 ** 15 * 64}`, `/crs/grumpkin_g1_v2.flat.dat ${2 ** 15 * 64}`, 'differ']);
     expect(grumpkin).toContain('INSECURE-TEST-CRS.txt');
     expect(g1).toBe(`/crs/bn254_g1.dat ${CRS_POINTS * 64}`);
     expect(g2).toBe('/crs/bn254_g2.dat 128');
@@ -250,12 +256,15 @@ describe('prover image (real Docker engine)', () => {
     const { proof, verificationKey } = parsed.result;
     expect(proof.proof).toHaveLength(519);
 
-    // Checked outside the image, by bb.js in WASM on the same (test) CRS: the native proof verifies, a changed
-    // public input does not.
+    // Checked outside the image, by bb.js in WASM on the same (test) CRS and the image's Grumpkin points (bb
+    // 4.1.2's, which this Debian 12 host cannot derive): the native proof verifies, a changed public input does
+    // not, and neither does the proof against bb 5's Grumpkin points — the IPA part depends on them.
     const crs = await aztecTestCrs(4097);
+    const aztecGrumpkin = join(workDir, 'grumpkin_g1.flat.dat');
+    await writeFile(aztecGrumpkin, Buffer.from(await dockerOk(engine, ['run', '--rm', '--entrypoint', '/bin/sh', IMAGE, '-c', 'base64 -w0 /crs/grumpkin_g1.flat.dat']), 'base64'));
     const bb = await openAztecBarretenberg({ backend: 'wasm', threads: 2 });
     try {
-      await loadGrumpkinCrs(bb.api, crs);
+      await loadGrumpkinCrs(bb.api, { ...crs, grumpkinFile: aztecGrumpkin });
       await loadBn254Crs(bb.api, crs, 4097);
       const n = proof.binaryProof.numPublicInputs;
       const pis = Array.from({ length: n }, (_, i) => new Uint8Array(proof.binaryProof.buffer.subarray(i * 32, (i + 1) * 32)));
@@ -267,6 +276,26 @@ describe('prover image (real Docker engine)', () => {
       expect(await verify(pis.map((p, i) => (i === 0 ? Uint8Array.from(p, (b, j) => (j === 31 ? b ^ 1 : b)) : p)))).toBe(false);
     } finally {
       await bb.close();
+    }
+    // bb 5's points, derived by bb 5 into a dir of their own (the test CRS dir may hold bb 4.1.2's already).
+    const bb5Dir = join(workDir, 'bb5-grumpkin');
+    await mkdir(bb5Dir, { recursive: true });
+    for (const file of ['bn254_g1.dat', 'bn254_g2.dat']) await symlink(join(crs.dir, file), join(bb5Dir, file));
+    const bb5Crs = await ensureGrumpkinCrs(bb5Dir, Buffer.from(loadDevnetCircuit('client').program.bytecode, 'base64'));
+    expect(bb5Crs.grumpkinFile).toBe(join(bb5Dir, 'grumpkin_g1_v2.flat.dat'));
+    const bb5Points = await openAztecBarretenberg({ backend: 'wasm', threads: 2 });
+    try {
+      await loadGrumpkinCrs(bb5Points.api, bb5Crs);
+      await loadBn254Crs(bb5Points.api, crs, 4097);
+      const n = proof.binaryProof.numPublicInputs;
+      const pis = Array.from({ length: n }, (_, i) => new Uint8Array(proof.binaryProof.buffer.subarray(i * 32, (i + 1) * 32)));
+      const settings = { ipaAccumulation: true, oracleHashType: 'poseidon2', disableZk: true, optimizedSolidityVerifier: false } as const;
+      const verified = await bb5Points.api
+        .circuitVerify({ verificationKey: verificationKey.keyAsBytes, publicInputs: pis, proof: proof.proof.map((f) => new Uint8Array(f.toBuffer())), settings })
+        .then((r) => r.verified, () => false);
+      expect(verified).toBe(false);
+    } finally {
+      await bb5Points.close();
     }
   });
 

@@ -6,7 +6,7 @@
  */
 import { ensureDevnetCrs } from '../../devnet/crs.ts';
 import { loadDevnetCircuit } from '../../devnet/artifacts.ts';
-import { ensureGrumpkinCrs, type AztecCrsDir } from './crs-dir.ts';
+import { ensureAztecGrumpkinCrs, type AztecCrsDir } from './crs-dir.ts';
 
 /** Every Aztec circuit fits: the root rollup is the largest, 2^24 gates. */
 export const AZTEC_FULL_CRS_POINTS = 2 ** 24 + 1;
@@ -14,6 +14,6 @@ export const AZTEC_FULL_CRS_POINTS = 2 ** 24 + 1;
 /** `points`: BN254 points needed (dyadic size + 1 of the largest circuit to prove). Cached across calls. */
 export async function insecureAztecTestCrs(points: number): Promise<AztecCrsDir> {
   const crs = await ensureDevnetCrs({ profile: 'devnet', points });
-  // Any small circuit bb 5 reads makes it derive the Grumpkin points; the devnet client circuit is at hand.
-  return ensureGrumpkinCrs(crs.dir, Buffer.from(loadDevnetCircuit('client').program.bytecode, 'base64'));
+  // Aztec's Grumpkin points where bb 4.1.2 runs; else bb 5 derives its own from the devnet client circuit.
+  return ensureAztecGrumpkinCrs(crs.dir, Buffer.from(loadDevnetCircuit('client').program.bytecode, 'base64'));
 }
