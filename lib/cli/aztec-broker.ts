@@ -42,6 +42,7 @@ interface BrokerOptions {
   readonly crsPoints?: string;
   readonly concurrency: string;
   readonly image?: string;
+  readonly lowMemory?: boolean;
   readonly json?: boolean;
 }
 
@@ -80,6 +81,7 @@ export function register(program: Command): void {
     .option('--crs-points <n>', `local: size of the generated test CRS (default ${AZTEC_FULL_CRS_POINTS}: every Aztec circuit)`)
     .option('--concurrency <n>', 'local: jobs proven at once', '1')
     .option('--image <tag>', 'local: run each job in this prover image (Docker), as Batch runs it')
+    .option('--low-memory', "local: bb's low-memory mode (file-backed polynomials, slower): a 2^24-gate root rollup in ~17 GB")
     .option('--json', 'print only the ready line (JSON) on stdout; logs go to stderr as JSON lines')
     .action(async (opts: BrokerOptions) => {
       const log = (message: string, fields?: Record<string, unknown>) =>
@@ -121,7 +123,7 @@ interface Served {
 }
 
 async function serveCloud(opts: BrokerOptions, maxEpochsToKeep: number, port: number, log: (m: string, f?: Record<string, unknown>) => void): Promise<Served> {
-  for (const flag of ['stateDir', 'crs', 'crsPoints', 'image'] as const) {
+  for (const flag of ['stateDir', 'crs', 'crsPoints', 'image', 'lowMemory'] as const) {
     if (opts[flag] !== undefined) throw new InputError(`--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} applies to --local only`);
   }
   const needsOutputs = opts.table === undefined || opts.stateMachineArn === undefined || opts.bucket === undefined;
@@ -165,6 +167,7 @@ async function serveLocal(opts: BrokerOptions, maxEpochsToKeep: number, port: nu
     concurrency,
     maxEpochsToKeep,
     ...(opts.image !== undefined ? { image: opts.image } : {}),
+    ...(opts.lowMemory ? { jobEnv: { BB_SLOW_LOW_MEMORY: '1' } } : {}),
     log,
   });
   return { url: local.url, proofStore: local.proofStore, env: local.env, where: `local, state in ${stateDir}`, close: () => local.close() };

@@ -5,9 +5,9 @@
  * back with its own `ProvingJobResult` schema. The CRS is the devnet's insecure test CRS, so the verification
  * key is the one bb computed, not Aztec's (asserted); every other step is Aztec's real code and data.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, openSync, readSync, closeSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, closeSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { jsonParseWithSchema } from '@aztec/foundation/json-rpc';
 import { ServerCircuitVks } from '@aztec/noir-protocol-circuits-types/server/vks';
 import { ProvingJobResult } from '@aztec/stdlib/interfaces/server';
@@ -20,7 +20,8 @@ import type { AztecJobSpec } from '../../../lib/proving/job-spec.ts';
 import { jobErrorKey, jobResultKey, jobSpecKey } from '../../../lib/proving/keys.ts';
 import { NativeBbBackend } from '../../../lib/proving/bb.ts';
 import { createAztecJobProver } from '../../../lib/protocols/aztec/prover/aztec-job-prover.ts';
-import { loadBn254Crs, loadGrumpkinCrs, openAztecBarretenberg, type OpenedAztecBb } from '../../../lib/protocols/aztec/prover/barretenberg.ts';
+import { AZTEC_BB_VERSION, loadBn254Crs, loadGrumpkinCrs, openAztecBarretenberg, type OpenedAztecBb } from '../../../lib/protocols/aztec/prover/barretenberg.ts';
+import { loadAztecCircuit, testCrsVerificationKey } from '../../../lib/protocols/aztec/prover/verification-keys.ts';
 import type { AztecCrsDir } from '../../../lib/protocols/aztec/prover/crs-dir.ts';
 import { bbFailure } from '../../../lib/protocols/aztec/prover/prove-aztec-job.ts';
 import { aztecTestCrs } from '../fixtures/aztec-crs.ts';
@@ -119,6 +120,30 @@ describe('an Aztec CHECKPOINT_PADDING_ROLLUP job (real circuit, real bb 4.1.2)',
     expect(result.result.verificationKey.keyAsBytes.equals(artifactVk.keyAsBytes)).toBe(false);
     expect(result.result.verificationKey.keyAsFields.hash.equals(artifactVk.keyAsFields.hash)).toBe(false);
   });
+
+  it('keeps that key in the CRS dir (per bb version, Grumpkin file and bytecode) and reads it back, not recomputed', async () => {
+    if (result?.type !== ProvingRequestType.CHECKPOINT_PADDING_ROLLUP) throw new Error('no result from the previous test');
+    const dir = join(crs.dir, 'vk-cache', AZTEC_BB_VERSION, basename(crs.grumpkinFile!));
+    const cached = readdirSync(dir).filter((f) => f.startsWith('CheckpointPaddingRollupArtifact-') && f.endsWith('.vk'));
+    expect(cached).toHaveLength(1);
+    const file = join(dir, cached[0]!);
+    expect(readFileSync(file).equals(result.result.verificationKey.keyAsBytes)).toBe(true);
+    // A key read back is the file's, hash and all (a planted file is what comes back).
+    const loaded = await loadAztecCircuit(bb.api, PADDING, crs);
+    const again = await testCrsVerificationKey(bb.api, loaded, crs);
+    expect(again.keyAsBytes.equals(result.result.verificationKey.keyAsBytes)).toBe(true);
+    expect(again.keyAsFields.hash.equals(result.result.verificationKey.keyAsFields.hash)).toBe(true);
+    const planted = Buffer.from(readFileSync(file));
+    planted[planted.length - 1] ^= 1;
+    writeFileSync(file, planted);
+    try {
+      expect((await testCrsVerificationKey(bb.api, loaded, crs)).keyAsBytes.equals(planted)).toBe(true);
+    } finally {
+      writeFileSync(file, result.result.verificationKey.keyAsBytes);
+    }
+    // Never for a real CRS, whose keys are Aztec's artifact keys.
+    await expect(testCrsVerificationKey(bb.api, loaded, { ...crs, insecure: false })).rejects.toThrow(/insecure test CRS only/);
+  }, 120_000);
 
   it('verifies against the reported key, and a changed public input or proof field is rejected', async () => {
     if (result?.type !== ProvingRequestType.CHECKPOINT_PADDING_ROLLUP) throw new Error('no result from the previous test');

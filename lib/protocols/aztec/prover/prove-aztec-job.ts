@@ -11,20 +11,24 @@
  */
 import { IPA_CLAIM_SIZE, NESTED_RECURSIVE_PROOF_LENGTH, PAIRING_POINTS_SIZE } from '@aztec/constants';
 import { jsonStringify } from '@aztec/foundation/json-rpc';
-import { executeCircuit, compressWitness } from '@aztec/noir-acvm_js';
+import { executeCircuit, compressWitness, compressWitnessStack } from '@aztec/noir-acvm_js';
 import { foreignCallHandler, getServerCircuitArtifact } from '@aztec/noir-protocol-circuits-types/server';
 import { ServerCircuitVks } from '@aztec/noir-protocol-circuits-types/server/vks';
 import { getProvingJobInputClassFor, makePublicInputsAndRecursiveProof } from '@aztec/stdlib/interfaces/server';
 import { Proof, ProvingRequestType, RecursiveProof, makeRecursiveProofFromBinary } from '@aztec/stdlib/proofs';
 import type { VerificationKeyData } from '@aztec/stdlib/vks';
 import { Fr } from '@aztec/foundation/curves/bn254';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { InputError, ProverError } from '../../../errors.ts';
 import type { AztecJobType } from '../job-types.ts';
-import { AZTEC_BB_VERSION, openAztecBarretenberg, type AztecBbBackendChoice } from './barretenberg.ts';
-import { aztecCircuitFor, type AztecCircuitRow } from './circuit-table.ts';
+import { runBb } from '../../../proving/bb.ts';
+import { AZTEC_BB_VERSION, bundledAztecBbPath, loadBn254Crs, loadGrumpkinCrs, openAztecBarretenberg, type AztecBbBackendChoice, type OpenedAztecBb } from './barretenberg.ts';
+import { aztecCircuitFor, BB_FLAGS_FOR_TARGET, type AztecCircuitRow } from './circuit-table.ts';
 import type { AztecCrsDir } from './crs-dir.ts';
-import { computeVerificationKey, loadAztecCircuit } from './verification-keys.ts';
+import { loadAztecCircuit, testCrsVerificationKey } from './verification-keys.ts';
 
 export interface AztecJobProofRequest {
   readonly type: AztecJobType;
@@ -69,11 +73,15 @@ export async function proveAztecJob(request: AztecJobProofRequest): Promise<Azte
   const witnessMs = Math.round(performance.now() - witnessStarted);
 
   const artifactVk = ServerCircuitVks[row.artifact];
-  const bb = await openAztecBarretenberg({
-    backend: request.backend,
-    ...(request.threads !== undefined ? { threads: request.threads } : {}),
-    ...(request.bbPath !== undefined ? { bbPath: request.bbPath } : {}),
-  });
+  const open = () =>
+    openAztecBarretenberg({
+      backend: request.backend,
+      ...(request.threads !== undefined ? { threads: request.threads } : {}),
+      ...(request.bbPath !== undefined ? { bbPath: request.bbPath } : {}),
+    });
+  // Stands in for the bb.js instance while the CLI proves (nothing to close then; failures still say "native").
+  const CLOSED: OpenedAztecBb = { api: undefined as never, backend: 'native', close: async () => {} };
+  let bb = await open();
   try {
     const loaded = await loadAztecCircuit(bb.api, type, request.crs);
     const { circuit, settings } = loaded;
@@ -81,14 +89,29 @@ export async function proveAztecJob(request: AztecJobProofRequest): Promise<Azte
 
     // With Aztec's CRS the artifact's key is the circuit's key (and saves bb computing it); with a test CRS
     // the commitments differ, so bb must compute its own and we report that one.
-    const vkData = request.crs.insecure ? await computeVerificationKey(bb.api, loaded) : artifactVk;
+    const vkData = request.crs.insecure ? await testCrsVerificationKey(bb.api, loaded, request.crs) : artifactVk;
 
     const proveStarted = performance.now();
-    const { proof, publicInputs } = await bb.api.circuitProve({
-      witness: gunzipSync(compressWitness(witness)),
-      circuit: { ...circuit, verificationKey: vkData.keyAsBytes },
-      settings,
-    });
+    let proof: Uint8Array[];
+    let publicInputs: Uint8Array[];
+    if (bb.backend === 'native') {
+      // The native bb proves as Aztec's own agent does: the bb 4.1.2 CLI with bb-prover's flags, reading the CRS
+      // itself. The bb.js process is closed first: it holds a copy of the CRS and the circuit, which a 2^24-gate
+      // root rollup cannot spare beside its prover on a machine under ~32 GB.
+      await bb.close();
+      bb = CLOSED;
+      ({ proof, publicInputs } = await proveWithBbCli(type, row, Buffer.from(artifact.bytecode, 'base64'), witness, vkData.keyAsBytes, request));
+      bb = await open();
+      if (settings.ipaAccumulation) await loadGrumpkinCrs(bb.api, request.crs);
+      // Verifying reads the CRS's first point and its G2 point, not the whole circuit's worth.
+      await loadBn254Crs(bb.api, request.crs, Math.min(stats.numGatesDyadic + 1, 2 ** 16 + 1));
+    } else {
+      ({ proof, publicInputs } = await bb.api.circuitProve({
+        witness: gunzipSync(compressWitness(witness)),
+        circuit: { ...circuit, verificationKey: vkData.keyAsBytes },
+        settings,
+      }));
+    }
     const proveMs = Math.round(performance.now() - proveStarted);
     if (proof.length !== row.proofLength) {
       throw new ProverError(`${type}: bb returned a proof of ${proof.length} fields, Aztec expects ${row.proofLength}`, {
@@ -122,12 +145,50 @@ export async function proveAztecJob(request: AztecJobProofRequest): Promise<Azte
 }
 
 /**
+ * `bb prove` of bb 4.1.2 as bb-prover's `BBNativeRollupProver` calls it (src/bb/execute.ts: the target's flags,
+ * `-b` bytecode, `-w` witness stack, `-k` vk, `-o` out) → bb's `proof` and `public_inputs` files as 32-byte fields.
+ * bb's own environment applies, e.g. BB_SLOW_LOW_MEMORY=1 (its --slow_low_memory: file-backed polynomials).
+ */
+async function proveWithBbCli(
+  type: AztecJobType,
+  row: AztecCircuitRow,
+  bytecodeGz: Buffer,
+  witness: Map<number, string>,
+  vk: Uint8Array,
+  request: AztecJobProofRequest,
+): Promise<{ proof: Uint8Array[]; publicInputs: Uint8Array[] }> {
+  const dir = await mkdtemp(join(tmpdir(), `aztec-${type.toLowerCase()}-`));
+  try {
+    await writeFile(join(dir, 'bytecode.gz'), bytecodeGz);
+    await writeFile(join(dir, 'witness.gz'), compressWitnessStack([{ index: 0, witness }]));
+    await writeFile(join(dir, 'vk'), vk);
+    const outcome = await runBb({
+      args: ['prove', ...BB_FLAGS_FOR_TARGET[row.target], '-b', join(dir, 'bytecode.gz'), '-w', join(dir, 'witness.gz'), '-k', join(dir, 'vk'), '-o', join(dir, 'out'), '-c', request.crs.dir],
+      cwd: dir,
+      bbPath: request.bbPath ?? bundledAztecBbPath() ?? 'bb',
+      ...(request.threads !== undefined ? { env: { HARDWARE_CONCURRENCY: String(request.threads) } } : {}),
+    });
+    if (!outcome.ok) {
+      throw new ProverError(`${type}: bb ${AZTEC_BB_VERSION} prove failed: ${outcome.reason}`, { retryable: outcome.retry, metaMessages: outcome.stderr.trim().split('\n').slice(-5) });
+    }
+    const fields = async (file: string) => {
+      const bytes = await readFile(join(dir, 'out', file));
+      return Array.from({ length: bytes.length / 32 }, (_, i) => new Uint8Array(bytes.subarray(i * 32, (i + 1) * 32)));
+    };
+    return { proof: await fields('proof'), publicInputs: await fields('public_inputs') };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
  * bb failed inside bb.js. The native bb dying (OOM kill, spot reclaim of the host) is worth another attempt,
  * like a bb CLI killed by a signal; anything else (an assertion in bb) is not.
  */
 export function bbFailure(type: AztecJobType, backend: string, cause: unknown): ProverError {
   const message = cause instanceof Error ? cause.message : String(cause);
-  const died = /native backend process (exited|error)|SIGKILL|signal/i.test(message);
+  // The socket to the native bb closes when that process dies (e.g. the OOM killer): measured with a 2^24 root.
+  const died = /native backend process (exited|error)|Socket connection ended unexpectedly|SIGKILL|signal/i.test(message);
   return new ProverError(`${type}: bb ${AZTEC_BB_VERSION} (${backend}) failed: ${message.split('\n')[0]}`, { cause, retryable: died });
 }
 
