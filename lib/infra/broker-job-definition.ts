@@ -29,7 +29,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { ACTIVE, ATTR, FEED_PENDING, JOB_STATUS } from '../broker/contract.ts';
-import { ProverJobTask } from './prover-job-task.ts';
+import { ProverJobTask, jobTaskTimeout } from './prover-job-task.ts';
 
 /** State names (the local runtime binds task handlers by state name; tests read them). */
 export const BROKER_STATE = {
@@ -158,12 +158,15 @@ export class BrokerJobDefinition extends Construct {
 
     const route = new sfn.Choice(this, BROKER_STATE.route);
     for (const resourceClass of classes) {
+      const jobDefinition = props.jobDefinitions[resourceClass] as batch.IJobDefinition;
       const step = new ProverJobTask(this, `Task-${resourceClass}`, {
         resourceClass,
         jobQueue: props.jobQueue,
-        jobDefinition: props.jobDefinitions[resourceClass] as batch.IJobDefinition,
+        jobDefinition,
         jobIdPath: '$.job',
         runIdPath: '$$.Execution.Name',
+        // A job stuck in RUNNABLE (no capacity, a wedged host) times out into another round, not a silent hang.
+        timeout: jobTaskTimeout(jobDefinition),
       });
       step.task.addCatch(readJobError, { errors: ['States.ALL'], resultPath: '$.failure' });
       step.task.next(recordFulfilled);

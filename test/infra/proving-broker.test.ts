@@ -2,6 +2,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ACTIVE, ATTR, FEED_PENDING, INDEX, INLINE_PREFIX, JOB_STATUS, PROOF_STORE_PREFIX } from '../../lib/broker/contract.ts';
 import { BROKER_STATE, TRANSIENT_DYNAMODB_ERRORS } from '../../lib/infra/broker-job-definition.ts';
+import { jobTaskTimeout } from '../../lib/infra/prover-job-task.ts';
 import { attOf, cleanupOutdirs, definitionOf, refOf, resolveForTest, synthProver } from './support.ts';
 
 afterAll(cleanupOutdirs);
@@ -53,6 +54,9 @@ describe('ProvingBroker (aztec profile)', () => {
         ContainerOverrides: { Environment: expect.arrayContaining([{ Name: 'JOB_ID', 'Value.$': '$.job' }, { Name: 'RUN_ID', 'Value.$': '$$.Execution.Name' }]) },
       });
       expect(task['Next']).toBe(BROKER_STATE.recordFulfilled);
+      // A job stuck in RUNNABLE times out (every attempt at the definition's timeout + the queue allowance) into
+      // the Catch below, i.e. another round: the broker never waits on it for the whole execution's timeout.
+      expect(task['TimeoutSeconds']).toBe(jobTaskTimeout(stack.jobs.definitions[choice.StringEquals]!)!.toSeconds());
       expect(task['Catch']).toEqual([expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: BROKER_STATE.readJobError })]);
     }
     const fulfilled = state<{ Parameters: Record<string, unknown>; Retry: { ErrorEquals: string[] }[] }>(BROKER_STATE.recordFulfilled);
