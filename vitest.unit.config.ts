@@ -46,6 +46,7 @@ export const UNIT_SUITES = [
   'test/proving/critical-path.test.ts',
   'test/proving/graph.test.ts',
   'test/proving/job-id.test.ts',
+  'test/proving/job-runner.test.ts',
   'test/proving/keys.test.ts',
   'test/proving/levels.test.ts',
   'test/proving/plan-cli.test.ts',

@@ -85,7 +85,7 @@ export class S3ArtifactStore implements ArtifactStore {
       const why = status === 404 ? 'it does not exist' : status === 403 ? 'access is denied' : 'it is not reachable';
       throw new ArtifactStoreError(`cannot use S3 bucket "${store.bucket}": ${why}`, {
         cause: err,
-        retryable: isRetryable(err),
+        retryable: isRetryableS3Error(err),
         metaMessages: [`${errorName(err)}${status ? ` (HTTP ${status})` : ''}`],
       });
     }
@@ -206,7 +206,7 @@ export class S3ArtifactStore implements ArtifactStore {
     const status = httpStatus(err);
     return new ArtifactStoreError(`S3 ${operation} failed for s3://${this.bucket}/${key}`, {
       cause: err,
-      retryable: isRetryable(err),
+      retryable: isRetryableS3Error(err),
       metaMessages: [`${errorName(err)}${status ? ` (HTTP ${status})` : ''}: ${err instanceof Error ? err.message : String(err)}`],
     });
   }
@@ -224,11 +224,35 @@ function httpStatus(err: unknown): number | undefined {
   return (err as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
 }
 
-/** Throttling, 5xx and network errors may pass on a later try; 4xx answers will not change. */
-function isRetryable(err: unknown): boolean {
+/** AWS error names (codes) of throttling and timeouts, some of which come with HTTP 400 (S3's RequestTimeout). */
+const TRANSIENT_ERROR_NAMES = new Set([
+  'SlowDown',
+  'Throttling',
+  'ThrottlingException',
+  'ThrottledException',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'BandwidthLimitExceeded',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'TimeoutError',
+]);
+
+/** Network failures below HTTP (Node's errno codes): the request may not even have reached S3. */
+const NETWORK_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'ENETUNREACH', 'EHOSTUNREACH']);
+
+/**
+ * Whether trying again may help: throttling, 5xx and network errors may pass on a later try; any other 4xx
+ * answer (access denied, no such bucket, bad request) will not change. The AWS SDK's error shapes end here:
+ * callers (the job runner) only read the `retryable` of the ArtifactStoreError.
+ */
+function isRetryableS3Error(err: unknown): boolean {
   const e = err as { $retryable?: unknown; code?: string; name?: string } | undefined;
   if (e?.$retryable) return true;
+  if (TRANSIENT_ERROR_NAMES.has(errorName(err))) return true;
   const status = httpStatus(err);
   if (status !== undefined) return status >= 500 || status === 429;
-  return ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN'].includes(e?.code ?? '') || e?.name === 'TimeoutError';
+  return NETWORK_ERROR_CODES.has(e?.code ?? '');
 }

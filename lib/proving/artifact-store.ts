@@ -4,6 +4,8 @@
  *
  * Semantics every implementation keeps (test/aws/artifact-store-contract.ts checks them):
  *   - `get` of a missing key resolves to `undefined`; any other failure rejects with an error naming the key.
+ *   - Failures are `ProverError`s whose `retryable` says whether a later try may pass (throttling, 5xx, the
+ *     network): each store classifies its own backend's errors, so callers (the job runner) never see its shapes.
  *   - `put` overwrites, so re-running a job that crashed half way is harmless (idempotent re-put).
  *   - `putIfAbsent` writes only when nothing is at the key, and says whether it wrote. That is how two
  *     racing writers of a content-addressed key agree on one object.

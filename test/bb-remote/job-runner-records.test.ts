@@ -1,33 +1,16 @@
 /**
  * What the job runner records for bb-remote: jobs/<id>/error.json when a job fails (the only place a caller on
- * AWS finds the error text), and a raw-bb job's optional outputs. The backend here is a test double (a
- * function writing files or failing), the store the in-memory reference store.
+ * AWS finds the error text), and a raw-bb job's optional outputs. The backend here is the shared test double
+ * (test/proving/fake-backend.ts: writes files or fails), the store the in-memory reference store.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MemoryArtifactStore } from '../../lib/proving/artifact-store.ts';
-import type { BbInvocation, BbOutcome, ProvingBackend } from '../../lib/proving/backend.ts';
 import { runJob } from '../../lib/proving/job-runner.ts';
 import { jobErrorSchema, type BbJobSpec } from '../../lib/proving/job-spec.ts';
 import { blobKey, jobErrorKey, jobSpecKey } from '../../lib/proving/keys.ts';
+import { testDoubleBackend, testDoubleBytes } from '../proving/fake-backend.ts';
 
 const ID = 'abcdefabcdefabcdefabcdef';
-
-/** Test double of bb: writes the named files into the {out} directory it is given, or fails. */
-function testDoubleBackend(behaviour: { readonly writes?: readonly string[]; readonly fail?: string }): ProvingBackend {
-  return {
-    name: 'test-double',
-    version: async () => 'test-double',
-    run: async (invocation: BbInvocation): Promise<BbOutcome> => {
-      const out = invocation.args[invocation.args.indexOf('-o') + 1]!;
-      if (behaviour.fail !== undefined) return { ok: false, durationMs: 1, reason: behaviour.fail, retry: false, stdout: '', stderr: behaviour.fail };
-      await mkdir(out, { recursive: true });
-      for (const name of behaviour.writes ?? []) await writeFile(join(out, name), name);
-      return { ok: true, durationMs: 1, stdout: '', stderr: '' };
-    },
-  };
-}
 
 async function storeWithSpec(spec: Omit<BbJobSpec, 'kind' | 'id' | 'inputs'>): Promise<MemoryArtifactStore> {
   const store = new MemoryArtifactStore();
@@ -44,7 +27,7 @@ describe('job runner records for bb-remote', () => {
     expect(outcome.status).toBe('proved');
     if (outcome.status !== 'proved') return;
     expect(Object.keys(outcome.result.outputs).sort()).toEqual(['proof', 'vk']);
-    expect(Buffer.from((await store.get(outcome.result.outputs['vk']!.key))!).toString()).toBe('vk');
+    expect(Buffer.from((await store.get(outcome.result.outputs['vk']!.key))!).toString()).toBe(testDoubleBytes('vk'));
   });
 
   it('a missing required output still fails the job', async () => {

@@ -5,7 +5,6 @@
  * fake) and a TEST-DOUBLE Submit (a fake root proof cannot verify on L1). Counts what Step Functions limits:
  * history events per execution (25,000) and payload size (256 KiB).
  */
-import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toHex } from 'viem';
@@ -18,11 +17,11 @@ import { findStateMachine, jobDefinitions, type CfnTemplate } from '../../lib/lo
 import { writeBlockRecord } from '../../lib/pipeline/block-record.ts';
 import { planRun, readPlan } from '../../lib/pipeline/plan-run.ts';
 import { MemoryArtifactStore } from '../../lib/proving/artifact-store.ts';
-import type { ProvingBackend } from '../../lib/proving/backend.ts';
 import type { JobAdapter } from '../../lib/proving/job-adapter.ts';
 import { exitCodeFor, findFinishedResult, runJob } from '../../lib/proving/job-runner.ts';
 import { devnetProfile } from '../../lib/protocols/devnet/profile.ts';
 import { archiveOf, createL1Context, effectsOf, type L1Context } from '../l1/fixtures/l1-context.ts';
+import { testDoubleBackend } from '../proving/fake-backend.ts';
 
 const BLOCKS = 32;
 const TXS_PER_BLOCK = 72;
@@ -30,16 +29,7 @@ const HISTORY_LIMIT = 25_000;
 const PAYLOAD_LIMIT = 256 * 1024;
 
 /** TEST DOUBLE for bb: "proves" instantly by writing placeholder outputs where bb would. */
-const testDoubleBackend: ProvingBackend = {
-  name: 'test-double',
-  version: async () => 'test-double',
-  async run({ args }) {
-    const outDir = args[args.indexOf('-o') + 1]!;
-    await mkdir(outDir, { recursive: true });
-    for (const name of ['proof', 'public_inputs', 'vk']) await writeFile(join(outDir, name), `test-double ${name}`);
-    return { ok: true, durationMs: 0, stdout: '', stderr: '' };
-  },
-};
+const backend = testDoubleBackend();
 /** TEST DOUBLE adapter: checks each child's outputs exist (the real runner already did) and asks for a "proof". */
 const testDoubleAdapter: JobAdapter = {
   profile: 'devnet',
@@ -75,7 +65,7 @@ describe('a 2,304-tx epoch on the local engine (test-double prover)', () => {
     const { definition } = findStateMachine(template);
     const proved = new Map<string, number>();
     const launch: ContainerLauncher = async (_command, env) => {
-      const outcome = await runJob(env['JOB_ID']!, { store, backend: testDoubleBackend, adapters: { devnet: testDoubleAdapter } });
+      const outcome = await runJob(env['JOB_ID']!, { store, backend, adapters: { devnet: testDoubleAdapter } });
       if (outcome.status === 'proved') proved.set(env['JOB_ID']!, (proved.get(env['JOB_ID']!) ?? 0) + 1);
       return { exitCode: exitCodeFor(outcome), signal: null, stdout: JSON.stringify(outcome), stderr: '' };
     };

@@ -5,7 +5,6 @@
  * the job, its type, Batch's status reason and exit code, every attempt and the runner's own message — not the
  * Distributed Map's "tolerated failure threshold exceeded".
  */
-import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { synthesizeProverTemplate } from '../../lib/infra/prover-app.ts';
@@ -16,10 +15,10 @@ import { LocalStateMachine } from '../../lib/local/state-machine-runner.ts';
 import { findStateMachine, jobDefinitions, type CfnTemplate } from '../../lib/local/template.ts';
 import { describeFailedJobs, failedJobsPrefix } from '../../lib/pipeline/failed-jobs.ts';
 import { MemoryArtifactStore } from '../../lib/proving/artifact-store.ts';
-import type { ProvingBackend } from '../../lib/proving/backend.ts';
 import type { JobAdapter } from '../../lib/proving/job-adapter.ts';
 import { exitCodeFor, runJob } from '../../lib/proving/job-runner.ts';
 import { failureKey, jobSpecKey, levelKey } from '../../lib/proving/keys.ts';
+import { testDoubleBackend } from '../proving/fake-backend.ts';
 
 const RUN = 'devnet-0000000001-0000000001-0a1b2c3d';
 const GOOD = 'aaaaaaaaaaaaaaaaaaaaaaaa';
@@ -27,17 +26,7 @@ const BAD = 'bbbbbbbbbbbbbbbbbbbbbbbb';
 const BB_SAYS = 'Builder failure when we have real witnesses';
 
 /** TEST DOUBLE backend: "proves" every job but BAD, which fails the way bb fails on a bad witness (not retryable). */
-const backend: ProvingBackend = {
-  name: 'test-double',
-  version: async () => 'test-double',
-  async run({ args }) {
-    const outDir = args[args.indexOf('-o') + 1]!;
-    if (outDir.includes(BAD)) return { ok: false, durationMs: 1, reason: 'exit code 1', retry: false, stdout: '', stderr: BB_SAYS };
-    await mkdir(outDir, { recursive: true });
-    for (const name of ['proof', 'public_inputs', 'vk']) await writeFile(join(outDir, name), `test-double ${name}`);
-    return { ok: true, durationMs: 1, stdout: '', stderr: '' };
-  },
-};
+const backend = testDoubleBackend({ fail: { reason: 'exit code 1', stderr: BB_SAYS }, failIf: ({ args }) => args.some((arg) => arg.includes(BAD)) });
 const adapter: JobAdapter = {
   profile: 'devnet',
   async prepare(spec, io) {
