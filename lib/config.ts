@@ -16,9 +16,7 @@
  */
 import { z } from 'zod';
 import { InputError } from './errors.ts';
-
-export const PROFILE_NAMES = ['devnet', 'aztec'] as const;
-export type ProfileName = (typeof PROFILE_NAMES)[number];
+import { PROFILE_NAMES } from './profile-names.ts';
 
 /** CloudWatch Logs only accepts these retention periods (days). */
 const LOG_RETENTION_DAYS = [

@@ -10,7 +10,8 @@ import { InputError } from '../errors.ts';
 import { criticalPath } from '../proving/critical-path.ts';
 import { planLevels } from '../proving/levels.ts';
 import type { BlockShape, PlannedJob, ProtocolProfile, TxShape } from '../proving/profile.ts';
-import { getProfile, PROFILE_NAMES } from '../protocols/registry.ts';
+import { PROFILE_NAMES } from '../profile-names.ts';
+import { getProfile } from '../protocols/registry.ts';
 
 export interface PlanOptions {
   readonly profile: string;

@@ -15,7 +15,8 @@ import { answer, DEFAULT_DEPLOYMENT, fleetAgentVcpus, simulateScenario, type Dep
 import { DEFAULT_MAP_CONCURRENCY, DESIGNS, type Design } from '../model/simulate.ts';
 import { buildWorkload, type Workload } from '../model/workload.ts';
 import type { ProtocolProfile } from '../proving/profile.ts';
-import { getProfile, PROFILE_NAMES } from '../protocols/registry.ts';
+import { PROFILE_NAMES } from '../profile-names.ts';
+import { getProfile } from '../protocols/registry.ts';
 import { renderRunReport } from '../report/gantt.ts';
 import { medianSecondsByType, parseRunRecords } from '../report/run-records.ts';
 import { simulationRecords } from '../report/simulation-records.ts';

@@ -11,6 +11,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProverError, describeError } from '../errors.ts';
+import { RETRYABLE_EXIT_CODE } from '../job-retry.ts';
 import type { ArtifactStore } from './artifact-store.ts';
 import type { ProvingBackend } from './backend.ts';
 import { bbBackendForVersion } from './bb-versions.ts';
@@ -52,12 +53,10 @@ export type JobRunOutcome =
 /** Exit codes the container uses; the Batch retry strategy and the local executor read them. */
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
-/** EX_TEMPFAIL: worth retrying (S3 throttling, OOM kill …). */
-export const EXIT_RETRYABLE = 75;
 
 export function exitCodeFor(outcome: JobRunOutcome): number {
   if (outcome.status !== 'failed') return EXIT_OK;
-  return outcome.retryable ? EXIT_RETRYABLE : EXIT_FAILED;
+  return outcome.retryable ? RETRYABLE_EXIT_CODE : EXIT_FAILED;
 }
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
