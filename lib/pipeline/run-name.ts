@@ -11,7 +11,7 @@ import { runId as makeRunId } from '../proving/job-id.ts';
 import type { ExecutionStatus, Executions } from './poll.ts';
 import type { RollupView } from './rollup-view.ts';
 
-/** The execution input of a run (lambdas/contracts.ts `blockRangeSchema`). */
+/** The execution input of a run (lib/pipeline/workflow-contract.ts `blockRangeSchema`). */
 export interface RunInput {
   readonly fromBlock: number;
   readonly toBlock: number;
