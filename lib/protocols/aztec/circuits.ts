@@ -1,9 +1,6 @@
 /**
- * How each Aztec circuit is proven: resource class, size and bb flags. Aztec-specific data lives here only.
- *
- * Flags: `@aztec/bb-prover` 4.1.2 src/bb/execute.ts (`getArgs`, `generateProof`) and src/honk.ts: every rollup
- * circuit is `ultra_rollup_honk` (poseidon2 + IPA accumulation), parity is plain `ultra_honk` (poseidon2), the
- * root is `ultra_keccak_honk` (verified on L1); all are proven with `--disable_zk`. The AVM is `bb avm_prove`.
+ * Where each Aztec job type runs: its circuit's name, resource class and size. How a circuit is proven (its bb
+ * flags) is lib/protocols/aztec/prover/circuit-table.ts's, the one table the prover reads.
  * Sizes (log2 gates): ARCHITECTURE §3; they decide the CRS the prover image carries (2^24 for the root).
  * Names: `ServerCircuitName` in `@aztec/stdlib` src/stats/stats.ts.
  */
@@ -26,53 +23,37 @@ export type AztecResourceClass = keyof typeof aztecResourceClasses;
 export interface AztecCircuitSpec extends CircuitSpec {
   /** Aztec's circuit name (`ServerCircuitName`), as in noir-protocol-circuits and bb-prover logs. */
   readonly circuitName: string;
-  /** bb subcommand: `prove` for Honk circuits, `avm_prove` for the AVM. */
-  readonly bbCommand: 'prove' | 'avm_prove';
 }
 
-const COMMON = ['--scheme', 'ultra_honk', '--disable_zk'] as const;
-const FLAGS = {
-  rollup: [...COMMON, '--oracle_hash', 'poseidon2', '--ipa_accumulation'],
-  parity: [...COMMON, '--oracle_hash', 'poseidon2'],
-  l1: [...COMMON, '--oracle_hash', 'keccak'],
-} as const;
-
-type Row = readonly [
-  circuitName: string,
-  resourceClass: AztecResourceClass,
-  log2Size: number,
-  flags: keyof typeof FLAGS | 'avm',
-];
+type Row = readonly [circuitName: string, resourceClass: AztecResourceClass, log2Size: number];
 
 const TABLE: Readonly<Record<AztecJobType, Row>> = {
   // AVM size: estimate (the AVM trace ceiling); it does not use the Honk CRS sizing of the others.
-  PUBLIC_VM: ['avm-circuit', 'avm', 21, 'avm'],
-  PUBLIC_CHONK_VERIFIER: ['chonk-verifier-public', 'medium', 22, 'rollup'],
-  PRIVATE_TX_BASE_ROLLUP: ['rollup-tx-base-private', 'medium', 22, 'rollup'],
-  PUBLIC_TX_BASE_ROLLUP: ['rollup-tx-base-public', 'large', 23, 'rollup'],
-  TX_MERGE_ROLLUP: ['rollup-tx-merge', 'small', 21, 'rollup'],
-  BLOCK_ROOT_FIRST_ROLLUP: ['rollup-block-root-first', 'medium', 22, 'rollup'],
-  BLOCK_ROOT_SINGLE_TX_FIRST_ROLLUP: ['rollup-block-root-first-single-tx', 'medium', 22, 'rollup'],
-  BLOCK_ROOT_EMPTY_TX_FIRST_ROLLUP: ['rollup-block-root-first-empty-tx', 'medium', 22, 'rollup'],
-  BLOCK_ROOT_ROLLUP: ['rollup-block-root', 'small', 21, 'rollup'],
-  BLOCK_ROOT_SINGLE_TX_ROLLUP: ['rollup-block-root-single-tx', 'small', 21, 'rollup'],
-  BLOCK_MERGE_ROLLUP: ['rollup-block-merge', 'small', 21, 'rollup'],
-  CHECKPOINT_ROOT_ROLLUP: ['rollup-checkpoint-root', 'large', 23, 'rollup'],
-  CHECKPOINT_ROOT_SINGLE_BLOCK_ROLLUP: ['rollup-checkpoint-root-single-block', 'large', 23, 'rollup'],
+  PUBLIC_VM: ['avm-circuit', 'avm', 21],
+  PUBLIC_CHONK_VERIFIER: ['chonk-verifier-public', 'medium', 22],
+  PRIVATE_TX_BASE_ROLLUP: ['rollup-tx-base-private', 'medium', 22],
+  PUBLIC_TX_BASE_ROLLUP: ['rollup-tx-base-public', 'large', 23],
+  TX_MERGE_ROLLUP: ['rollup-tx-merge', 'small', 21],
+  BLOCK_ROOT_FIRST_ROLLUP: ['rollup-block-root-first', 'medium', 22],
+  BLOCK_ROOT_SINGLE_TX_FIRST_ROLLUP: ['rollup-block-root-first-single-tx', 'medium', 22],
+  BLOCK_ROOT_EMPTY_TX_FIRST_ROLLUP: ['rollup-block-root-first-empty-tx', 'medium', 22],
+  BLOCK_ROOT_ROLLUP: ['rollup-block-root', 'small', 21],
+  BLOCK_ROOT_SINGLE_TX_ROLLUP: ['rollup-block-root-single-tx', 'small', 21],
+  BLOCK_MERGE_ROLLUP: ['rollup-block-merge', 'small', 21],
+  CHECKPOINT_ROOT_ROLLUP: ['rollup-checkpoint-root', 'large', 23],
+  CHECKPOINT_ROOT_SINGLE_BLOCK_ROLLUP: ['rollup-checkpoint-root-single-block', 'large', 23],
   // Measured: 3,918 gates (bb.js 4.1.2 circuitStats), dyadic 2^12.
-  CHECKPOINT_PADDING_ROLLUP: ['rollup-checkpoint-padding', 'small', 12, 'rollup'],
-  CHECKPOINT_MERGE_ROLLUP: ['rollup-checkpoint-merge', 'small', 21, 'rollup'],
-  ROOT_ROLLUP: ['rollup-root', 'large', 24, 'l1'],
+  CHECKPOINT_PADDING_ROLLUP: ['rollup-checkpoint-padding', 'small', 12],
+  CHECKPOINT_MERGE_ROLLUP: ['rollup-checkpoint-merge', 'small', 21],
+  ROOT_ROLLUP: ['rollup-root', 'large', 24],
   // Measured: 2,274,397 gates, dyadic 2^22.
-  PARITY_BASE: ['parity-base', 'medium', 22, 'parity'],
-  PARITY_ROOT: ['parity-root', 'medium', 22, 'parity'],
+  PARITY_BASE: ['parity-base', 'medium', 22],
+  PARITY_ROOT: ['parity-root', 'medium', 22],
 };
 
 function toSpec(type: AztecJobType): AztecCircuitSpec {
-  const [circuitName, resourceClass, log2Size, flags] = TABLE[type];
-  return flags === 'avm'
-    ? { type, circuitName, resourceClass, log2Size, bbCommand: 'avm_prove', bbFlags: [] }
-    : { type, circuitName, resourceClass, log2Size, bbCommand: 'prove', bbFlags: FLAGS[flags] };
+  const [circuitName, resourceClass, log2Size] = TABLE[type];
+  return { type, circuitName, resourceClass, log2Size };
 }
 
 export const aztecCircuits: Readonly<Record<AztecJobType, AztecCircuitSpec>> = Object.fromEntries(
