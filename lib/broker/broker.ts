@@ -22,7 +22,7 @@ import type { ArtifactStore } from '../proving/artifact-store.ts';
 import { jobId } from '../proving/job-id.ts';
 import { aztecJobSpecSchema, type AztecJobSpec } from '../proving/job-spec.ts';
 import { jobSpecKey } from '../proving/keys.ts';
-import { aztecCircuits } from '../protocols/aztec/circuits.ts';
+import { aztecCircuits } from '../protocols/aztec/job-circuit-sizes.ts';
 import {
   ABORTED_REASON,
   INLINE_RESULT,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { DEVNET_CIRCUIT_TARGETS } from '../../lib/protocols/devnet/artifacts.ts';
-import { devnetCircuits } from '../../lib/protocols/devnet/circuits-table.ts';
+import { devnetCircuits } from '../../lib/protocols/devnet/job-circuit-sizes.ts';
 import { devnetProfile } from '../../lib/protocols/devnet/profile.ts';
 import type { BlockShape } from '../../lib/proving/profile.ts';
 import { GraphView, isPowerOfTwo, makeBlocks, uniformBlocks } from '../proving/fixtures.ts';

@@ -10,7 +10,7 @@ import { JobGraphBuilder, type NewJob } from '../../proving/graph.ts';
 import { mergeToOne, rootChildren, rootIdentity, type MergeFactory } from '../../proving/planner.ts';
 import type { BlockShape, JobGraph, PlanOptions } from '../../proving/profile.ts';
 import { validateRange } from '../../proving/range.ts';
-import { DEVNET_TX_KINDS, type DevnetJobType } from './circuits-table.ts';
+import { DEVNET_TX_KINDS, type DevnetJobType } from './job-circuit-sizes.ts';
 
 export const DEVNET_PROFILE_NAME = 'devnet' satisfies ProfileName;
 

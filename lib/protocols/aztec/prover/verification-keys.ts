@@ -13,7 +13,7 @@ import { gunzipSync } from 'node:zlib';
 import { ProverError } from '../../../errors.ts';
 import type { AztecJobType } from '../job-types.ts';
 import { AZTEC_BB_VERSION, loadBn254Crs, loadGrumpkinCrs, type AztecProofSettings, type OpenedAztecBb } from './barretenberg.ts';
-import { aztecCircuitFor, type AztecCircuitRow, type AztecVerifierTarget } from './circuit-table.ts';
+import { aztecCircuitFor, type AztecCircuitRow, type AztecVerifierTarget } from './prover-circuits.ts';
 import type { AztecCrsDir } from './crs-dir.ts';
 
 /** bb.js settings of each verifier target (bb-prover 4.1.2's flags: every server circuit with --disable_zk). */

@@ -1,6 +1,6 @@
 /**
  * Where each Aztec job type runs: its circuit's name, resource class and size. How a circuit is proven (its bb
- * flags) is lib/protocols/aztec/prover/circuit-table.ts's, the one table the prover reads.
+ * flags) is lib/protocols/aztec/prover/prover-circuits.ts's, the one table the prover reads.
  * Sizes (log2 gates): ARCHITECTURE §3; they decide the CRS the prover image carries (2^24 for the root).
  * Names: `ServerCircuitName` in `@aztec/stdlib` src/stats/stats.ts.
  */
