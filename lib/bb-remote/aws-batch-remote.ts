@@ -113,7 +113,7 @@ export class AwsBatchRemote implements RemoteExecutor {
 }
 
 /** A FAILED job's story: status reason, each attempt's exit code and log stream; retryable per the job definition's rules. */
-export function failedOutcome(batchJobId: string, job: JobDetail): RemoteOutcome {
+function failedOutcome(batchJobId: string, job: JobDetail): RemoteOutcome {
   const attempts = job.attempts ?? [];
   const last = attempts.at(-1);
   const lines = attempts.map((a, i) => {

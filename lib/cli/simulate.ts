@@ -209,7 +209,7 @@ const int = (n: number) => Math.round(n).toLocaleString('en-US');
 const secs = (n: number | undefined) => (n === undefined ? 'failed' : `${int(n)} s`);
 const money = (n: number) => (n >= 100 ? `$${int(n)}` : `$${n.toFixed(2)}`);
 
-export function formatAnswers(answers: readonly ModelAnswer[], describe: readonly string[]): string {
+function formatAnswers(answers: readonly ModelAnswer[], describe: readonly string[]): string {
   const label = (a: ModelAnswer) => (a.design === 'levels' ? 'levels (state machine)' : 'dataflow (broker)');
   const rows: [string, (a: ModelAnswer) => string][] = [
     ['makespan: end → root proof', (a) => secs(a.makespanSeconds)],

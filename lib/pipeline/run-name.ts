@@ -12,7 +12,7 @@ import type { ExecutionStatus, Executions } from './poll.ts';
 import type { RollupView } from './rollup-view.ts';
 
 /** The execution input of a run (lib/pipeline/workflow-contract.ts `blockRangeSchema`). */
-export interface RunInput {
+interface RunInput {
   readonly fromBlock: number;
   readonly toBlock: number;
 }
@@ -53,7 +53,7 @@ export function attemptName(runId: string, attempt: number): string {
 }
 
 /** The run id of `from..to` as L1 has it now (reads each block's proposal). */
-export async function rangeRunId(rollup: RollupView, profile: string, fromBlock: bigint, toBlock: bigint): Promise<string> {
+async function rangeRunId(rollup: RollupView, profile: string, fromBlock: bigint, toBlock: bigint): Promise<string> {
   const archives: string[] = [];
   for (let n = fromBlock; n <= toBlock; n++) archives.push((await rollup.blockProposal(n)).archive);
   return makeRunId(profile, Number(fromBlock), Number(toBlock), archives);

@@ -18,7 +18,7 @@ export const aztecResourceClasses = {
   /** 2^21 circuits (merges, non-first block roots, padding). c7a.4xlarge. */
   small: { name: 'small', vcpus: 16, memoryMiB: 30_720, timeoutSeconds: 1800 },
 } as const satisfies Record<string, ResourceClass>;
-export type AztecResourceClass = keyof typeof aztecResourceClasses;
+type AztecResourceClass = keyof typeof aztecResourceClasses;
 
 export interface AztecCircuitSpec extends CircuitSpec {
   /** Aztec's circuit name (`ServerCircuitName`), as in noir-protocol-circuits and bb-prover logs. */

@@ -39,7 +39,7 @@ export function planAztecRange(blocks: readonly BlockShape[], options: PlanOptio
  * Consecutive blocks with the same `checkpoint` form one checkpoint; checkpoint numbers must be consecutive.
  * Without checkpoint numbers the whole range is one checkpoint.
  */
-export function groupCheckpoints(blocks: readonly BlockShape[]): Checkpoint[] {
+function groupCheckpoints(blocks: readonly BlockShape[]): Checkpoint[] {
   const numbered = blocks.filter((b) => b.checkpoint !== undefined).length;
   if (numbered === 0) return [{ key: `checkpoint-at-block:${blocks[0]!.number}`, blocks }];
   if (numbered !== blocks.length) {

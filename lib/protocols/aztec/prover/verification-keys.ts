@@ -49,7 +49,7 @@ export async function loadAztecCircuit(api: OpenedAztecBb['api'], type: AztecJob
  * (poseidon2 over the key's fields), computed on this bb.js instance: stdlib's `fromFrBuffer` would use
  * @aztec/foundation's bb.js singleton, which insists on the native binary when one is installed.
  */
-export async function computeVerificationKey(api: OpenedAztecBb['api'], loaded: Pick<LoadedAztecCircuit, 'circuit' | 'settings'>): Promise<VerificationKeyData> {
+async function computeVerificationKey(api: OpenedAztecBb['api'], loaded: Pick<LoadedAztecCircuit, 'circuit' | 'settings'>): Promise<VerificationKeyData> {
   return keyFromBytes(api, Buffer.from((await api.circuitComputeVk({ circuit: loaded.circuit, settings: loaded.settings })).bytes));
 }
 
