@@ -8,4 +8,21 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  {
+    // The arrow points one way: the Lambda handlers (lambdas/) are thin wrappers around lib/, never the reverse.
+    files: ['lib/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '(^|/)lambdas(/|$)',
+              message: 'lib/ must not import from lambdas/: move what both need into lib/ (e.g. lib/pipeline/) and import it from lambdas/.',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -4,8 +4,8 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import middy from '@middy/core';
 import { describeFailedJobsForLambda } from '../lib/aws/lambda-wiring.ts';
-import { describeFailedJobsEventSchema, type DescribeFailedJobsEvent } from './contracts.ts';
-import { describeFailedJobsEnvSchema } from './environment.ts';
+import { describeFailedJobsEventSchema, type DescribeFailedJobsEvent } from '../lib/pipeline/workflow-contract.ts';
+import { describeFailedJobsEnvSchema } from '../lib/pipeline/lambda-environment.ts';
 import { retryableErrors } from './retryable-errors.ts';
 
 const logger = new Logger();

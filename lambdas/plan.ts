@@ -5,8 +5,8 @@ import { parser } from '@aws-lambda-powertools/parser/middleware';
 import middy from '@middy/core';
 import { planForLambda } from '../lib/aws/lambda-wiring.ts';
 import { planOutputSchema } from '../lib/pipeline/plan-run.ts';
-import { planEventSchema, type PlanEvent } from './contracts.ts';
-import { planEnvSchema } from './environment.ts';
+import { planEventSchema, type PlanEvent } from '../lib/pipeline/workflow-contract.ts';
+import { planEnvSchema } from '../lib/pipeline/lambda-environment.ts';
 import { retryableErrors } from './retryable-errors.ts';
 
 const logger = new Logger();

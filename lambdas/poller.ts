@@ -4,8 +4,8 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import middy from '@middy/core';
 import { pollForLambda } from '../lib/aws/lambda-wiring.ts';
-import { pollEventSchema, type PollEvent } from './contracts.ts';
-import { pollerEnvSchema } from './environment.ts';
+import { pollEventSchema, type PollEvent } from '../lib/pipeline/workflow-contract.ts';
+import { pollerEnvSchema } from '../lib/pipeline/lambda-environment.ts';
 
 const logger = new Logger();
 

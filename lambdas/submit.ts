@@ -4,8 +4,8 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import middy from '@middy/core';
 import { submitForLambda } from '../lib/aws/lambda-wiring.ts';
-import { submitEventSchema, type SubmitEvent } from './contracts.ts';
-import { submitEnvSchema } from './environment.ts';
+import { submitEventSchema, type SubmitEvent } from '../lib/pipeline/workflow-contract.ts';
+import { submitEnvSchema } from '../lib/pipeline/lambda-environment.ts';
 import { retryableErrors } from './retryable-errors.ts';
 
 const logger = new Logger();

@@ -16,9 +16,7 @@
  */
 import { z } from 'zod';
 import { InputError } from './errors.ts';
-
-export const PROFILE_NAMES = ['devnet', 'aztec'] as const;
-export type ProfileName = (typeof PROFILE_NAMES)[number];
+import { PROFILE_NAMES } from './profile-names.ts';
 
 /** CloudWatch Logs only accepts these retention periods (days). */
 const LOG_RETENTION_DAYS = [
@@ -89,7 +87,7 @@ function list(message: string, pattern: RegExp) {
 
 const URL_PATTERN = /^(https?|wss?):\/\/[^\s,]+$/;
 
-export const ProverConfigSchema = z
+const ProverConfigSchema = z
   .object({
     /** CloudFormation stack name (the CLI finds outputs by it). */
     stackName: text('must start with a letter and contain only letters, digits and "-"', /^[A-Za-z][A-Za-z0-9-]{0,127}$/).default(
@@ -219,7 +217,6 @@ export const ProverConfigSchema = z
   });
 
 export type ProverConfig = z.output<typeof ProverConfigSchema>;
-export type ProverConfigInput = z.input<typeof ProverConfigSchema>;
 export type ConfigKey = keyof ProverConfig;
 
 export const CONFIG_KEYS = Object.keys(ProverConfigSchema.shape) as ConfigKey[];

@@ -9,8 +9,8 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { createPublicClient, createWalletClient, fallback, http, type Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
-import type { DescribeFailedJobsEvent, PlanEvent, PollEvent, SubmitEvent } from '../../lambdas/contracts.ts';
-import type { DescribeFailedJobsEnv, PlanEnv, PollerEnv, SubmitEnv } from '../../lambdas/environment.ts';
+import type { DescribeFailedJobsEvent, PlanEvent, PollEvent, SubmitEvent } from '../pipeline/workflow-contract.ts';
+import type { DescribeFailedJobsEnv, PlanEnv, PollerEnv, SubmitEnv } from '../pipeline/lambda-environment.ts';
 import { InputError } from '../errors.ts';
 import { devnetRollupSubmitter, devnetRollupView } from '../l1/devnet-rollup-port.ts';
 import { proverIdFromAddress } from '../l1/root-public-inputs.ts';

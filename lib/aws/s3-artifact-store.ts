@@ -16,7 +16,7 @@ import { InputError, ProverError } from '../errors.ts';
 import { assertArtifactKey, type ArtifactBody, type ArtifactStore, type PutOptions } from '../proving/artifact-store.ts';
 
 /** S3's minimum part size (except the last part). */
-export const MIN_PART_SIZE_BYTES = 5 * 1024 * 1024;
+const MIN_PART_SIZE_BYTES = 5 * 1024 * 1024;
 
 export interface S3ArtifactStoreOptions {
   readonly client: S3Client;

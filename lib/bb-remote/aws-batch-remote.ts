@@ -15,11 +15,9 @@ import {
 } from '@aws-sdk/client-batch';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ProverError } from '../errors.ts';
+import { HOST_LOST_STATUS_REASON_PREFIX, RETRYABLE_EXIT_CODE } from '../job-retry.ts';
 import { abortReason, type RemoteExecutor, type RemoteJobRequest, type RemoteOutcome, type RemoteRunOptions } from './remote.ts';
 
-/** The runner's "try again" exit code and Batch's status reason for a lost instance (lib/infra/prover-job-definitions.ts). */
-const EXIT_RETRYABLE = 75;
-const HOST_LOST = /^Host EC2/;
 /** DescribeJobs may not see a job right after SubmitJob (eventual consistency). */
 const MAX_UNSEEN_POLLS = 5;
 
@@ -115,7 +113,7 @@ export class AwsBatchRemote implements RemoteExecutor {
 }
 
 /** A FAILED job's story: status reason, each attempt's exit code and log stream; retryable per the job definition's rules. */
-export function failedOutcome(batchJobId: string, job: JobDetail): RemoteOutcome {
+function failedOutcome(batchJobId: string, job: JobDetail): RemoteOutcome {
   const attempts = job.attempts ?? [];
   const last = attempts.at(-1);
   const lines = attempts.map((a, i) => {
@@ -128,7 +126,7 @@ export function failedOutcome(batchJobId: string, job: JobDetail): RemoteOutcome
     return `attempt ${i + 1}: ${parts.join(', ')}`;
   });
   const reasons = [job.statusReason, last?.statusReason].filter((r): r is string => r !== undefined);
-  const retryable = last?.container?.exitCode === EXIT_RETRYABLE || reasons.some((r) => HOST_LOST.test(r));
+  const retryable = last?.container?.exitCode === RETRYABLE_EXIT_CODE || reasons.some((r) => r.startsWith(HOST_LOST_STATUS_REASON_PREFIX));
   return {
     ok: false,
     retryable,

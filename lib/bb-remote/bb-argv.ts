@@ -108,7 +108,7 @@ const DEFAULT_PATHS: BbCommandLine['defaults'] = {
  * real bb, which answers that. Everything else bb-remote models is the same in both (also `verify`, `gates`,
  * `write_vk` but for 5.0.0's chonk-only `--use_zk_flavor`, which are passed through anyway).
  */
-export const BB_COMMAND_LINES: Readonly<Record<string, BbCommandLine>> = {
+const BB_COMMAND_LINES: Readonly<Record<string, BbCommandLine>> = {
   '4': { measuredOn: '4.1.2', options: { prove: PROVE_COMMON, avm_prove: AVM_PROVE }, defaults: DEFAULT_PATHS },
   '5': {
     measuredOn: '5.0.0-nightly.20260710',
@@ -139,7 +139,7 @@ const ROLE_OPTION: Readonly<Record<string, string>> = {
   out: '-o',
 };
 
-export interface OutputFile {
+interface OutputFile {
   /** File name in the remote output directory (and the job's output name). */
   readonly name: string;
   /** Where bb would have written it here (absolute). */

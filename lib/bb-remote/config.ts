@@ -12,7 +12,7 @@ import { DELEGABLE_COMMANDS, isDelegableCommand } from './bb-argv.ts';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
-export const DEFAULT_DELEGATE = ['prove', 'avm_prove'] as const;
+const DEFAULT_DELEGATE = ['prove', 'avm_prove'] as const;
 
 export interface BbRemoteConfig {
   /** `aws`: AWS Batch on the stack's queue; `local`: the job runner as a local process (same S3 protocol). */

@@ -5,10 +5,8 @@
  * protocol as on AWS; only the process start differs.
  */
 import { spawn } from 'node:child_process';
+import { RETRYABLE_EXIT_CODE } from '../job-retry.ts';
 import { abortReason, type RemoteExecutor, type RemoteJobRequest, type RemoteOutcome, type RemoteRunOptions } from './remote.ts';
-
-/** The runner's exit code for "worth another attempt" (lib/proving/job-runner.ts EXIT_RETRYABLE). */
-const EXIT_RETRYABLE = 75;
 
 export interface LocalRemoteOptions {
   /** Node binary and bundled entrypoint. */
@@ -35,7 +33,7 @@ export class LocalRemote implements RemoteExecutor {
     const last = result.stderr.trim().split('\n').at(-1) ?? '';
     return {
       ok: false,
-      retryable: result.exitCode === EXIT_RETRYABLE || result.signal !== null,
+      retryable: result.exitCode === RETRYABLE_EXIT_CODE || result.signal !== null,
       reason: `local job runner ${how}`,
       ...(last === '' ? {} : { output: runnerMessage(last) }),
     };

@@ -23,7 +23,7 @@ import { jobDefinitionFor } from './resource-class.ts';
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** Set for the real bb we start: if it is bb-remote again (a misconfigured BB_REMOTE_REAL_BB), stop instead of looping. */
-export const ACTIVE_MARKER = 'BB_REMOTE_ACTIVE';
+const ACTIVE_MARKER = 'BB_REMOTE_ACTIVE';
 
 /** Runs bb-remote with bb's arguments; resolves with the exit code (a bb killed by a signal re-raises it). */
 export async function bbRemoteMain(argv: readonly string[], env: Env = process.env): Promise<number> {

@@ -16,7 +16,7 @@ import { blobKey } from '../proving/keys.ts';
 import type { DelegatedCall } from './bb-argv.ts';
 
 /** The profile part of bb-remote job ids (lib/proving/job-id.ts); bump the version if the spec's meaning changes. */
-export const BB_REMOTE_JOB_PROFILE = 'bbremote';
+const BB_REMOTE_JOB_PROFILE = 'bbremote';
 /** v2: the bb version is part of the id (v1 ids did not say which bb proved them, so none is reused). */
 const JOB_ID_VERSION = 'v2';
 

@@ -2,13 +2,13 @@
  * Which job definition (resource class) a delegated call runs on. The Aztec prover agent writes each
  * circuit's bytecode as `<circuit>-bytecode` (`@aztec/bb-prover` src/bb/execute.ts `generateProof`), where
  * 4.1.2's BBNativeRollupProver names the circuit by its artifact (`TxMergeRollupArtifact-bytecode`); Aztec's
- * own map turns that into the circuit name (`rollup-tx-merge`), and the Aztec circuit table gives its class:
+ * own map turns that into the circuit name (`rollup-tx-merge`), and lib/protocols/aztec/job-circuit-sizes.ts gives its class:
  * a tx merge gets a 16-vCPU job, the root a 64-vCPU one. AVM proofs run on the `avm` class.
  */
 import { basename } from 'node:path';
 import { mapProtocolArtifactNameToCircuitName, type ProtocolArtifact } from '@aztec/noir-protocol-circuits-types/types';
 import { InputError } from '../errors.ts';
-import { aztecCircuits } from '../protocols/aztec/circuits.ts';
+import { aztecCircuits } from '../protocols/aztec/job-circuit-sizes.ts';
 import type { DelegatedCall } from './bb-argv.ts';
 
 const CLASS_BY_CIRCUIT: ReadonlyMap<string, string> = new Map(Object.values(aztecCircuits).map((c) => [c.circuitName, c.resourceClass]));

@@ -22,7 +22,7 @@ import type { ArtifactStore } from '../proving/artifact-store.ts';
 import { jobId } from '../proving/job-id.ts';
 import { aztecJobSpecSchema, type AztecJobSpec } from '../proving/job-spec.ts';
 import { jobSpecKey } from '../proving/keys.ts';
-import { aztecCircuits } from '../protocols/aztec/circuits.ts';
+import { aztecCircuits } from '../protocols/aztec/job-circuit-sizes.ts';
 import {
   ABORTED_REASON,
   INLINE_RESULT,
@@ -224,7 +224,7 @@ export class ProvingBroker {
   }
 }
 
-export function isActive(record: Pick<BrokerJobRecord, 'status'>): boolean {
+function isActive(record: Pick<BrokerJobRecord, 'status'>): boolean {
   return record.status === JOB_STATUS.queued || record.status === JOB_STATUS.running;
 }
 
@@ -236,7 +236,7 @@ function executionInput(record: BrokerJobRecord): BrokerExecutionInput {
  * The job runner's spec for an Aztec job: the id commits to Aztec's id (which carries the inputs' sha256) and
  * the keys; when Aztec's id ends in a sha256, the runner checks the inputs against it before proving.
  */
-export function brokerJobSpec(job: ProvingJob, type: ReturnType<typeof jobTypeName>, inputsKey: string, outputKey: string): AztecJobSpec {
+function brokerJobSpec(job: ProvingJob, type: ReturnType<typeof jobTypeName>, inputsKey: string, outputKey: string): AztecJobSpec {
   const hash = /:([0-9a-f]{64})$/.exec(job.id)?.[1];
   return aztecJobSpecSchema.parse({
     kind: 'aztec',

@@ -14,7 +14,7 @@ import { InputError } from '../errors.ts';
 import { jobTypeName, type ProvingJob } from './contract.ts';
 
 /** The inline form Aztec 4.1.2's InlineProofStore writes and reads (proof_store/inline_proof_store.ts). */
-export const INLINE_URI_PREFIX = 'data:application/json;charset=utf-8';
+const INLINE_URI_PREFIX = 'data:application/json;charset=utf-8';
 
 export interface ProofStoreScope {
   readonly bucket: string;

@@ -14,7 +14,7 @@ import { createDelegation } from '../bb-remote/main.ts';
 import { runRemoteJob } from '../bb-remote/run-remote-job.ts';
 import { InputError, ProverError } from '../errors.ts';
 import { jobSpecKey } from '../proving/keys.ts';
-import { aztecCircuits } from '../protocols/aztec/circuits.ts';
+import { aztecCircuits } from '../protocols/aztec/job-circuit-sizes.ts';
 import { AZTEC_JOB_TYPES, type AztecJobType } from '../protocols/aztec/job-types.ts';
 import { createAztecJobProver } from '../protocols/aztec/prover/aztec-job-prover.ts';
 import { ensureAztecGrumpkinCrs, inspectCrsDir } from '../protocols/aztec/prover/crs-dir.ts';

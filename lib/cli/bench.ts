@@ -25,7 +25,7 @@ interface BenchOptions {
   readonly json: boolean;
 }
 
-export interface BenchOutcome {
+interface BenchOutcome {
   readonly config: { readonly profile: 'devnet'; readonly blocks: number; readonly txs: number; readonly concurrency: number };
   /** The conditions the numbers were taken under (noisy machines make seconds meaningless on their own). */
   readonly machine: { readonly cpus: number; readonly cpuModel: string; readonly loadAverage1mAtStart: number; readonly loadAverage1mAtEnd: number };
@@ -53,7 +53,7 @@ export function register(program: Command): void {
     });
 }
 
-export async function runBench(opts: Omit<BenchOptions, 'json'>, say: (line: string) => void): Promise<BenchOutcome> {
+async function runBench(opts: Omit<BenchOptions, 'json'>, say: (line: string) => void): Promise<BenchOutcome> {
   const loadAtStart = loadavg()[0]!;
   let measured: { run: string; report: BenchReport } | undefined;
   const summary = await runLocal({ ...opts }, say, async (trace) => {

@@ -52,7 +52,7 @@ const money = (n: number) => (n >= 100 ? `$${int(n)}` : `$${n.toFixed(2)}`);
 const outcome = (f: CapacityFinding) =>
   `makespan ${int(f.answer.makespanSeconds!)} s (${f.answer.ratioToCriticalPath!.toFixed(2)}× critical path), peak ${int(f.answer.peakVcpus)} vCPUs, ${money(f.answer.costUsd.spot)} spot / ${money(f.answer.costUsd.onDemand)} on-demand per workload`;
 
-export function formatCapacity(plan: CapacityPlan, design: Design, maxVcpus: number, warmVcpus: number, describe: readonly string[]): string {
+function formatCapacity(plan: CapacityPlan, design: Design, maxVcpus: number, warmVcpus: number, describe: readonly string[]): string {
   const u = plan.unlimited;
   const lines = [
     ...describe,

@@ -10,7 +10,8 @@ import { InputError } from '../errors.ts';
 import { criticalPath } from '../proving/critical-path.ts';
 import { planLevels } from '../proving/levels.ts';
 import type { BlockShape, PlannedJob, ProtocolProfile, TxShape } from '../proving/profile.ts';
-import { getProfile, PROFILE_NAMES } from '../protocols/registry.ts';
+import { PROFILE_NAMES } from '../profile-names.ts';
+import { getProfile } from '../protocols/registry.ts';
 
 export interface PlanOptions {
   readonly profile: string;
@@ -115,7 +116,7 @@ function toJson(report: PlanReport) {
 }
 
 /** Tx kinds per block, from e.g. `5,3pub+2`. */
-export function parseTxs(profile: ProtocolProfile, spec: string): string[][] {
+function parseTxs(profile: ProtocolProfile, spec: string): string[][] {
   const items = spec.split(',');
   return items.map((item, b) => {
     if (item.trim() === '') throw new InputError(`--txs: block ${b + 1} is empty (in ${JSON.stringify(spec)})`);
@@ -171,6 +172,6 @@ function parseNonNegativeInt(flag: string, value: string): number {
 }
 
 /** Deterministic stand-in for a tx hash (32 bytes, 0x-hex). */
-export function syntheticTxHash(profile: string, block: number, index: number): string {
+function syntheticTxHash(profile: string, block: number, index: number): string {
   return `0x${createHash('sha256').update(`synthetic-tx:${profile}:${block}:${index}`).digest('hex')}`;
 }

@@ -158,7 +158,7 @@ export async function proveBlock(block: string, opts: ProveBlockOptions, io: Pro
 }
 
 /** With --wait, anything but SUCCEEDED is a failure of the command (after its report is printed). */
-export function assertSucceeded(report: ProveBlockReport): void {
+function assertSucceeded(report: ProveBlockReport): void {
   const final = report.final;
   if (!final || final.status === 'SUCCEEDED') return;
   const failure = final.artifacts?.failure;

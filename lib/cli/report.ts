@@ -46,7 +46,7 @@ export function register(program: Command, env: Env = process.env): void {
     });
 }
 
-export async function loadRecords(run: string, opts: ReportOptions, env: Env): Promise<RunRecords> {
+async function loadRecords(run: string, opts: ReportOptions, env: Env): Promise<RunRecords> {
   if (existsSync(run)) {
     let json: unknown;
     try {

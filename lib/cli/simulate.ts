@@ -15,7 +15,8 @@ import { answer, DEFAULT_DEPLOYMENT, fleetAgentVcpus, simulateScenario, type Dep
 import { DEFAULT_MAP_CONCURRENCY, DESIGNS, type Design } from '../model/simulate.ts';
 import { buildWorkload, type Workload } from '../model/workload.ts';
 import type { ProtocolProfile } from '../proving/profile.ts';
-import { getProfile, PROFILE_NAMES } from '../protocols/registry.ts';
+import { PROFILE_NAMES } from '../profile-names.ts';
+import { getProfile } from '../protocols/registry.ts';
 import { renderRunReport } from '../report/gantt.ts';
 import { medianSecondsByType, parseRunRecords } from '../report/run-records.ts';
 import { simulationRecords } from '../report/simulation-records.ts';
@@ -208,7 +209,7 @@ const int = (n: number) => Math.round(n).toLocaleString('en-US');
 const secs = (n: number | undefined) => (n === undefined ? 'failed' : `${int(n)} s`);
 const money = (n: number) => (n >= 100 ? `$${int(n)}` : `$${n.toFixed(2)}`);
 
-export function formatAnswers(answers: readonly ModelAnswer[], describe: readonly string[]): string {
+function formatAnswers(answers: readonly ModelAnswer[], describe: readonly string[]): string {
   const label = (a: ModelAnswer) => (a.design === 'levels' ? 'levels (state machine)' : 'dataflow (broker)');
   const rows: [string, (a: ModelAnswer) => string][] = [
     ['makespan: end → root proof', (a) => secs(a.makespanSeconds)],

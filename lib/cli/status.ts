@@ -33,7 +33,7 @@ export interface RunStatus {
   readonly artifacts: RunArtifacts | undefined;
 }
 
-export interface RunArtifacts {
+interface RunArtifacts {
   readonly bucket: string;
   /** undefined until Plan has written plan.json. */
   readonly jobs: { readonly total: number; readonly done: number } | undefined;

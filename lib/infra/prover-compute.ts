@@ -5,11 +5,11 @@ import { Construct } from 'constructs';
 import { acknowledgeNag } from './nag.ts';
 
 /** Queue order of the compute environments: Batch places a job on the first one with capacity. */
-export const SPOT_ORDER = 1;
-export const ON_DEMAND_ORDER = 2;
+const SPOT_ORDER = 1;
+const ON_DEMAND_ORDER = 2;
 
 /** Minutes a job may sit RUNNABLE, blocked by a misconfiguration (it would never run), before Batch cancels it. */
-export const MISCONFIGURED_JOB_CANCEL_MINUTES = 10;
+const MISCONFIGURED_JOB_CANCEL_MINUTES = 10;
 
 export interface ProverComputeProps {
   readonly vpc: ec2.IVpc;

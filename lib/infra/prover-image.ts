@@ -5,7 +5,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { Construct } from 'constructs';
 
 /** Build args of containers/prover/Dockerfile. */
-export interface ProverImageBuildArgs {
+interface ProverImageBuildArgs {
   /** Debian base image with glibc >= 2.39 (trixie: bb 4.1.2 for Aztec jobs needs it; bb 5 needs 2.36). */
   readonly baseImage: string;
   /** `aztec` (ceremony CRS, real networks) or `devnet-insecure` (known-tau test CRS). */

@@ -6,16 +6,14 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { S3_GRANT_WILDCARD_ACTIONS, acknowledgeNag, nagRef } from './nag.ts';
+import { HOST_LOST_STATUS_REASON_PREFIX, RETRYABLE_EXIT_CODE } from '../job-retry.ts';
 import type { ResourceClass } from '../proving/profile.ts';
 
 /** Arguments to the image's entrypoint (node /app/job-runner.mjs): prove the job named by $JOB_ID. */
 export const PROVER_JOB_COMMAND: readonly string[] = ['run'];
 
-/** The job runner exits with this code when trying again may succeed (EX_TEMPFAIL, containers/prover). */
-export const RETRYABLE_EXIT_CODE = 75;
-
 /** Batch's status reason when the instance under a job went away (spot reclaim, host failure). */
-export const SPOT_RECLAIM_STATUS_REASON = 'Host EC2*';
+const SPOT_RECLAIM_STATUS_REASON = `${HOST_LOST_STATUS_REASON_PREFIX}*`;
 
 /** Resource class names become construct ids, state names and Batch job names. */
 const CLASS_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_-]{0,39}$/;

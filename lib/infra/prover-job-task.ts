@@ -49,7 +49,7 @@ export interface ProverJobTaskProps {
 }
 
 /** What a job may take in the queue (instances starting, pulling the image) before its attempts run. */
-export const DEFAULT_QUEUE_ALLOWANCE = Duration.minutes(15);
+const DEFAULT_QUEUE_ALLOWANCE = Duration.minutes(15);
 
 /**
  * How long a task may wait for its Batch job: every attempt running into the job definition's attempt timeout,

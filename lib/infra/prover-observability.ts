@@ -13,7 +13,7 @@ import { Construct } from 'constructs';
 import { RUN_AGE_METRIC } from '../aws/run-age-metric.ts';
 
 /** Batch's statusReason of a job blocked for want of instances (CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY - …). */
-export const CAPACITY_REASON_PREFIX = 'CAPACITY:';
+const CAPACITY_REASON_PREFIX = 'CAPACITY:';
 
 export interface ProverObservabilityProps {
   readonly stateMachine: sfn.IStateMachine;

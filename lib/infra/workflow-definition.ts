@@ -31,7 +31,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { MAP_CONCURRENCY } from '../model/fixes.ts';
 import type { ResourceClass } from '../proving/profile.ts';
-import { PROOF_GAP_ERROR, RETRYABLE_HANDLER_ERRORS } from '../../lambdas/contracts.ts';
+import { PROOF_GAP_ERROR, RETRYABLE_HANDLER_ERRORS } from '../pipeline/workflow-contract.ts';
 import { ProverJobTask, jobTaskTimeout, proverJobStateName } from './prover-job-task.ts';
 
 /** State names (the local runtime binds Lambda handlers by state name). */

@@ -7,7 +7,7 @@ import type { Address, Hex } from 'viem';
 import { bytesToHex, isHex, pad, size } from 'viem';
 import { InputError } from '../errors.ts';
 
-export const ROOT_PUBLIC_INPUT_NAMES = ['previousArchive', 'endArchive', 'fromBlock', 'toBlock', 'proverId'] as const;
+const ROOT_PUBLIC_INPUT_NAMES = ['previousArchive', 'endArchive', 'fromBlock', 'toBlock', 'proverId'] as const;
 export const ROOT_PUBLIC_INPUT_COUNT = ROOT_PUBLIC_INPUT_NAMES.length;
 
 /** BN254 scalar field modulus: every public input is a field element. */

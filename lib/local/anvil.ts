@@ -14,7 +14,7 @@ import { anvil as anvilChain } from 'viem/chains';
 import { ProverError } from '../errors.ts';
 
 /** anvil's well-known development mnemonic: its accounts are pre-funded. Never use it outside a local node. */
-export const ANVIL_MNEMONIC = 'test test test test test test test test test test test junk';
+const ANVIL_MNEMONIC = 'test test test test test test test test test test test junk';
 
 export interface StartAnvilParameters {
   /** Loopback only by default: a dev node with known keys must not listen on a public interface. */
@@ -110,7 +110,7 @@ export async function startAnvil(params: StartAnvilParameters = {}): Promise<Anv
   }
 }
 
-export function resolveAnvilBinary(): string {
+function resolveAnvilBinary(): string {
   const pkg = `@foundry-rs/anvil-${process.platform}-${process.arch === 'x64' ? 'amd64' : process.arch}`;
   try {
     const require = createRequire(import.meta.url);

@@ -37,7 +37,7 @@ export type ContainerLauncher = (command: readonly string[], env: Readonly<Recor
 /** Test hook: make an attempt fail as Batch would report it (e.g. a spot reclaim), before the container runs. */
 export type FaultInjector = (job: { name: string; env: Readonly<Record<string, string>>; attempt: number }) => { statusReason: string } | undefined;
 
-export interface JobAttempt {
+interface JobAttempt {
   readonly exitCode: number | null;
   readonly statusReason: string;
   /** Last line the container printed (the job runner prints one JSON line with its outcome). */
@@ -153,7 +153,7 @@ export class LocalBatchExecutor {
 }
 
 /** Batch's rule: the first evaluateOnExit entry whose patterns all match decides; none → RETRY. */
-export function retryAction(definition: LocalJobDefinition, attempt: JobAttempt): 'RETRY' | 'EXIT' {
+function retryAction(definition: LocalJobDefinition, attempt: JobAttempt): 'RETRY' | 'EXIT' {
   for (const rule of definition.evaluateOnExit) {
     const checks: boolean[] = [];
     if (rule.onStatusReason !== undefined) checks.push(globMatch(rule.onStatusReason, attempt.statusReason));
@@ -165,7 +165,7 @@ export function retryAction(definition: LocalJobDefinition, attempt: JobAttempt)
 }
 
 /** Batch patterns: letters/digits/spaces/., with an optional trailing `*`. */
-export function globMatch(pattern: string, value: string): boolean {
+function globMatch(pattern: string, value: string): boolean {
   return pattern.endsWith('*') ? value.startsWith(pattern.slice(0, -1)) : value === pattern;
 }
 

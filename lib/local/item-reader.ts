@@ -10,7 +10,7 @@ import { ProverError } from '../errors.ts';
 type States = Record<string, Record<string, unknown>>;
 
 export const ITEMS_FIELD = '__localItemReader';
-export const READER_STATE_SUFFIX = ' (local ItemReader)';
+const READER_STATE_SUFFIX = ' (local ItemReader)';
 
 export interface ItemReaderState {
   readonly readerState: string;

@@ -15,7 +15,7 @@ import type { ArtifactStore } from '../proving/artifact-store.ts';
 import type { LocalBatchExecutor, SubmitJobParameters } from './batch-executor.ts';
 import { ITEMS_FIELD, emulateItemReaders } from './item-reader.ts';
 
-export type LocalLambdaHandler = (payload: unknown) => Promise<unknown>;
+type LocalLambdaHandler = (payload: unknown) => Promise<unknown>;
 
 export interface LocalStateMachineOptions {
   /** The resolved ASL (see template.ts); copied before the ItemReader emulation rewrites it. */

@@ -14,11 +14,11 @@ export interface CfnTemplate {
   readonly Resources: Record<string, CfnResource>;
 }
 
-export const LOCAL_ACCOUNT = '000000000000';
-export const LOCAL_REGION = 'us-east-1';
+const LOCAL_ACCOUNT = '000000000000';
+const LOCAL_REGION = 'us-east-1';
 
 /** What a Ref / Fn::GetAtt of a resource becomes locally: stable, recognisable pseudo ARNs. */
-export function localPhysicalId(template: CfnTemplate, logicalId: string, attribute?: string): string {
+function localPhysicalId(template: CfnTemplate, logicalId: string, attribute?: string): string {
   const resource = template.Resources[logicalId];
   if (!resource) throw new ProverError(`template has no resource ${logicalId}`);
   switch (resource.Type) {

@@ -14,9 +14,9 @@ import { answer, DEFAULT_DEPLOYMENT, fleetAgentVcpus, sizeFleet, type FleetAnswe
 import { buildWorkload, type Workload } from './workload.ts';
 
 /** The contest's best average proof time for a 4-tx block (ARCHITECTURE §3): the block rows' bar. */
-export const CONTEST_BLOCK_SECONDS = 419;
+const CONTEST_BLOCK_SECONDS = 419;
 
-export interface BenchRow {
+interface BenchRow {
   readonly step: string;
   readonly answer: ModelAnswer;
 }
@@ -41,7 +41,7 @@ export interface BenchResult {
 }
 
 /** Aztec blocks with synthetic tx hashes: `checkpoints` checkpoints of one block each. */
-export function aztecEpoch(checkpoints: number, privateTxs: number, publicTxs: number): BlockShape[] {
+function aztecEpoch(checkpoints: number, privateTxs: number, publicTxs: number): BlockShape[] {
   return Array.from({ length: checkpoints }, (_, b) => ({
     number: b + 1,
     checkpoint: b + 1,

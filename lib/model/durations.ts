@@ -28,7 +28,7 @@ export const DEFAULT_THREAD_SCALING_EXPONENT = 0.5;
  * critical path TUBE → BASE → BLOCK_ROOT → ROOT 100.7 s of wall) and ARCHITECTURE §4 (a two-proof verifier
  * proves in ~38 s, the one-proof root in ~18 s). Every devnet class has 2 vCPUs, so no scaling applies.
  */
-export const DEVNET_DURATIONS: DurationTable = {
+const DEVNET_DURATIONS: DurationTable = {
   source: 'devnet, measured on a 2-vCPU VM (README Benchmark, ARCHITECTURE §4)',
   seconds: { TUBE: 21, BASE: 21, MERGE: 39, BLOCK_ROOT: 39, BLOCK_MERGE: 39, ROOT: 20 },
 };
@@ -40,7 +40,7 @@ export const DEVNET_DURATIONS: DurationTable = {
  * Estimates by circuit size (ARCHITECTURE §3 log2 sizes): block merge 2^21 ≈ tx merge; chonk verifier 2^22 ≈
  * private base; parity 2.27M gates ≈ 20 s; padding 2^12 ≈ 1 s (1.1 s measured natively on 2 vCPUs).
  */
-export const AZTEC_DURATIONS: DurationTable = {
+const AZTEC_DURATIONS: DurationTable = {
   source: "aztec, Aztec's per-circuit times on a 64-vCPU agent (issue 14; some by circuit size)",
   referenceVcpus: 64,
   seconds: {

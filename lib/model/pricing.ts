@@ -7,7 +7,7 @@
 import { InputError } from '../errors.ts';
 
 export const C7A_ON_DEMAND_USD_PER_VCPU_HOUR = 0.05132;
-export const SPOT_DISCOUNT = 0.65;
+const SPOT_DISCOUNT = 0.65;
 export const C7A_SPOT_USD_PER_VCPU_HOUR = C7A_ON_DEMAND_USD_PER_VCPU_HOUR * (1 - SPOT_DISCOUNT);
 export const STEP_FUNCTIONS_USD_PER_TRANSITION = 25 / 1_000_000;
 

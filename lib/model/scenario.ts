@@ -162,7 +162,7 @@ export function fleetAgentVcpus(classes: Readonly<Record<string, { readonly vcpu
 }
 
 /** A fixed fleet's latencies: Aztec's node and broker with its own agents (no AWS on the path). */
-export const FLEET_LATENCIES: Latencies = {
+const FLEET_LATENCIES: Latencies = {
   ...AWS_LATENCIES,
   brokerDispatchSeconds: 0,
   brokerRecordSeconds: 0,
@@ -175,7 +175,7 @@ export const FLEET_LATENCIES: Latencies = {
 };
 
 /** Makespan of the workload on `agents` always-on agents, dataflow (the node enqueues as children finish). */
-export function fleetMakespan(workload: Workload, agents: number, agentVcpus: number, periodSeconds: number): { makespan: number; sim: Simulation } {
+function fleetMakespan(workload: Workload, agents: number, agentVcpus: number, periodSeconds: number): { makespan: number; sim: Simulation } {
   const sim = simulate(workload, {
     design: 'dataflow',
     latencies: FLEET_LATENCIES,

@@ -39,7 +39,7 @@ export interface SimulationConfig {
   readonly random: () => number;
 }
 
-export interface JobTimeline {
+interface JobTimeline {
   readonly id: string;
   readonly type: string;
   readonly resourceClass: string;
@@ -61,7 +61,7 @@ export interface JobTimeline {
   rounds: number;
 }
 
-export interface Phase {
+interface Phase {
   readonly name: string;
   readonly start: number;
   readonly end: number;

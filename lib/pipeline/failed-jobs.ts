@@ -18,14 +18,14 @@ export interface RunFailure {
   readonly state: string;
 }
 
-export interface JobAttemptRecord {
+interface JobAttemptRecord {
   readonly exitCode?: number | null;
   readonly statusReason?: string;
   readonly startedAt?: number;
   readonly stoppedAt?: number;
 }
 
-export interface FailedJob {
+interface FailedJob {
   readonly job: string;
   readonly class: string;
   /** The job's type from its spec (e.g. BASE), when readable. */

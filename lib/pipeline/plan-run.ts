@@ -40,8 +40,8 @@ export interface PlanRunParameters {
  */
 export const PLAN_WRITE_CONCURRENCY = 32;
 
-export const levelRefSchema = z.object({ level: z.number().int().nonnegative(), key: z.string(), count: z.number().int().positive() });
-export type LevelRef = z.infer<typeof levelRefSchema>;
+const levelRefSchema = z.object({ level: z.number().int().nonnegative(), key: z.string(), count: z.number().int().positive() });
+type LevelRef = z.infer<typeof levelRefSchema>;
 
 export const planOutputSchema = z.object({
   runId: z.string(),
@@ -74,7 +74,7 @@ export async function readPlan(store: ArtifactStore, runId: string): Promise<Pla
   return raw === undefined ? undefined : (JSON.parse(Buffer.from(raw).toString('utf8')) as PlanRecord);
 }
 
-export function planOutputOf(record: PlanRecord): PlanOutput {
+function planOutputOf(record: PlanRecord): PlanOutput {
   const { runId, fromBlock, toBlock, root, jobs, levels } = record;
   return { runId, fromBlock, toBlock, root, jobs, levels };
 }

@@ -11,8 +11,8 @@ import { runId as makeRunId } from '../proving/job-id.ts';
 import type { ExecutionStatus, Executions } from './poll.ts';
 import type { RollupView } from './rollup-view.ts';
 
-/** The execution input of a run (lambdas/contracts.ts `blockRangeSchema`). */
-export interface RunInput {
+/** The execution input of a run (lib/pipeline/workflow-contract.ts `blockRangeSchema`). */
+interface RunInput {
   readonly fromBlock: number;
   readonly toBlock: number;
 }
@@ -53,7 +53,7 @@ export function attemptName(runId: string, attempt: number): string {
 }
 
 /** The run id of `from..to` as L1 has it now (reads each block's proposal). */
-export async function rangeRunId(rollup: RollupView, profile: string, fromBlock: bigint, toBlock: bigint): Promise<string> {
+async function rangeRunId(rollup: RollupView, profile: string, fromBlock: bigint, toBlock: bigint): Promise<string> {
   const archives: string[] = [];
   for (let n = fromBlock; n <= toBlock; n++) archives.push((await rollup.blockProposal(n)).archive);
   return makeRunId(profile, Number(fromBlock), Number(toBlock), archives);

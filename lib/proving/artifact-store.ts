@@ -44,7 +44,7 @@ export function assertArtifactKey(key: string): void {
 }
 
 /** Collects a body into one buffer (for stores that need the whole object, and for hashing in tests). */
-export async function collectBody(body: ArtifactBody): Promise<Uint8Array> {
+async function collectBody(body: ArtifactBody): Promise<Uint8Array> {
   if (body instanceof Uint8Array) return body;
   const chunks: Uint8Array[] = [];
   for await (const chunk of body) chunks.push(chunk);

@@ -47,7 +47,7 @@ export async function bbBackendForVersion(version: string | undefined, options: 
 }
 
 /** Versions in a versions directory (those with a `bb` inside), sorted. */
-export function listVersionsDir(dir: string | undefined): string[] {
+function listVersionsDir(dir: string | undefined): string[] {
   if (dir === undefined || !existsSync(dir)) return [];
   return readdirSync(dir)
     .filter((name) => BB_VERSION_PATTERN.test(name) && existsSync(join(dir, name, 'bb')))

@@ -14,7 +14,7 @@ import type { JobGraph } from './profile.ts';
 /** Measured ÷ ideal we aim for: orchestration adds at most 5 % to the bare proving time. */
 export const OVERHEAD_TARGET = 1.05;
 
-export interface MeasuredAttempt {
+interface MeasuredAttempt {
   /** When the executor started the job's container (ms since epoch). */
   readonly startedAt: number;
   /** When the container stopped (its result.json is written just before). */

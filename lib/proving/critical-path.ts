@@ -19,7 +19,7 @@ export interface CriticalPath {
   readonly path: readonly string[];
 }
 
-export function durationOf(durations: Durations): (job: PlannedJob) => number {
+function durationOf(durations: Durations): (job: PlannedJob) => number {
   return (job) => {
     const value =
       typeof durations === 'function' ? durations(job) : (durations[job.id] ?? durations[job.type]);

@@ -18,6 +18,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProverError, describeError } from '../errors.ts';
+import { RETRYABLE_EXIT_CODE } from '../job-retry.ts';
 import type { ArtifactStore } from './artifact-store.ts';
 import { isJobId } from './job-id.ts';
 import { jobResultSchema, jobSpecSchema, type JobError, type JobResult, type JobSpec } from './job-spec.ts';
@@ -43,12 +44,10 @@ export type JobRunOutcome =
 /** Exit codes the container uses; the Batch retry strategy and the local executor read them. */
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
-/** EX_TEMPFAIL: worth retrying (S3 throttling, OOM kill …). */
-export const EXIT_RETRYABLE = 75;
 
 export function exitCodeFor(outcome: JobRunOutcome): number {
   if (outcome.status !== 'failed') return EXIT_OK;
-  return outcome.retryable ? EXIT_RETRYABLE : EXIT_FAILED;
+  return outcome.retryable ? RETRYABLE_EXIT_CODE : EXIT_FAILED;
 }
 
 /** The job's finished result if its outputs are intact, else undefined. */

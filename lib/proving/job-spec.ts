@@ -40,7 +40,7 @@ export const bbJobSpecSchema = z.object({
 });
 
 /** A node of a protocol's proving tree: inputs are built by the profile from its children's outputs. */
-export const protocolJobSpecSchema = z.object({
+const protocolJobSpecSchema = z.object({
   kind: z.literal('protocol'),
   id: jobIdSchema,
   profile: z.string().min(1),

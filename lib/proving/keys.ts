@@ -12,9 +12,6 @@ import { InputError } from '../errors.ts';
 /** A single path segment: no slashes, no leading dot (so no `..`). */
 const FILE_NAME_PATTERN = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/;
 
-/** The bb outputs a job writes under jobs/<id>/output/. */
-export const JOB_OUTPUT_NAMES = ['proof', 'public_inputs', 'vk'] as const;
-
 export function runPrefix(runId: string): string {
   assertRunId(runId);
   return `runs/${runId}/`;
@@ -39,7 +36,7 @@ export function submissionKey(runId: string): string {
   return `${runPrefix(runId)}submission.json`;
 }
 
-export function jobPrefix(jobId: string): string {
+function jobPrefix(jobId: string): string {
   assertJobId(jobId);
   return `jobs/${jobId}/`;
 }
@@ -48,7 +45,7 @@ export function jobSpecKey(jobId: string): string {
   return `${jobPrefix(jobId)}spec.json`;
 }
 
-export function jobInputsPrefix(jobId: string): string {
+function jobInputsPrefix(jobId: string): string {
   return `${jobPrefix(jobId)}inputs/`;
 }
 
@@ -56,7 +53,7 @@ export function jobInputKey(jobId: string, name: string): string {
   return `${jobInputsPrefix(jobId)}${fileName(name)}`;
 }
 
-export function jobOutputPrefix(jobId: string): string {
+function jobOutputPrefix(jobId: string): string {
   return `${jobPrefix(jobId)}output/`;
 }
 

@@ -13,7 +13,7 @@
 import { indexJobs, parentsOf, topologicalOrder } from './graph.ts';
 import type { JobGraph, PlannedJob, ProtocolProfile } from './profile.ts';
 
-export interface LevelStep {
+interface LevelStep {
   readonly job: string;
   /** Resource class of the job's circuit: picks the Batch job definition. */
   readonly class: string;

@@ -14,7 +14,7 @@
 import { bn254 } from '@noble/curves/bn254';
 
 /** Limbs per proof: 2 points × 2 coordinates × 2 limbs (136-bit low limb first). */
-export const PAIRING_POINT_FIELDS = 8;
+const PAIRING_POINT_FIELDS = 8;
 const LIMB_BITS = 136n;
 
 export interface G1Point {
@@ -22,13 +22,13 @@ export interface G1Point {
   readonly y: bigint;
 }
 
-export interface PairingPoints {
+interface PairingPoints {
   readonly p0: G1Point;
   readonly p1: G1Point;
 }
 
 /** Decodes the pairing points from their 8 limbs (x_lo, x_hi, y_lo, y_hi for P0, then P1). */
-export function decodePairingPoints(limbs: readonly bigint[]): PairingPoints {
+function decodePairingPoints(limbs: readonly bigint[]): PairingPoints {
   if (limbs.length < PAIRING_POINT_FIELDS) throw new RangeError(`pairing points need ${PAIRING_POINT_FIELDS} limbs, got ${limbs.length}`);
   const coord = (i: number): bigint => limbs[i]! + (limbs[i + 1]! << LIMB_BITS);
   return { p0: { x: coord(0), y: coord(2) }, p1: { x: coord(4), y: coord(6) } };
@@ -42,7 +42,7 @@ export type PairingCheckResult =
  * Checks P0 + τ·P1 = O. Both points at infinity (encoded as zeros: a circuit that verifies no proof) passes,
  * reported as `trivial`.
  */
-export function checkPairingPoints(points: PairingPoints, tau: bigint): PairingCheckResult {
+function checkPairingPoints(points: PairingPoints, tau: bigint): PairingCheckResult {
   const G1 = bn254.G1.ProjectivePoint;
   const toPoint = (p: G1Point, name: string) => {
     if (p.x === 0n && p.y === 0n) return G1.ZERO;

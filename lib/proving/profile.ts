@@ -20,8 +20,6 @@ export interface CircuitSpec {
   readonly resourceClass: string;
   /** log2 of the circuit size: decides the CRS size the prover image must carry. */
   readonly log2Size: number;
-  /** Extra `bb prove` flags after the common ones (scheme, oracle hash, ipa accumulation …). */
-  readonly bbFlags: readonly string[];
 }
 
 /** One tx of a block as the planner sees it. `kind` selects the profile's leaf chain. */

@@ -34,7 +34,7 @@ const recordJobSchema = z.object({
   peakRssKiB: z.number().nonnegative().optional(),
 });
 
-export const runRecordsSchema = z.object({
+const runRecordsSchema = z.object({
   version: z.literal(1),
   run: z.string().min(1),
   profile: z.string().min(1),

@@ -20,7 +20,7 @@ export interface AztecBrokerClient {
 }
 
 /** Aztec's `ServerCircuitProver` over a broker (only the calls the tests make are typed). */
-export interface AztecFacade {
+interface AztecFacade {
   start(): void;
   stop(): Promise<void>;
   getCheckpointPaddingRollupProof(inputs: unknown, signal?: AbortSignal, epoch?: number): Promise<AztecProofResult>;

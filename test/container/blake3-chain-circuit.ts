@@ -35,7 +35,7 @@ fn main(x: Field) -> pub [u8; 32] {
 /** noir_wasm logs every file it compiles to stdout by default. */
 const quiet = (): void => {};
 
-export interface Blake3ChainWitness {
+interface Blake3ChainWitness {
   /** Gzipped witness stack, what bb's `-w` reads. */
   readonly witness: Uint8Array;
   /** The circuit's public output: bb writes each byte as one 32-byte public input. */

@@ -5,6 +5,7 @@
  */
 import type { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, describe, expect, it } from 'vitest';
+import { PROFILE_NAMES } from '../../lib/profile-names.ts';
 import { cleanupOutdirs, synthProver } from './support.ts';
 
 afterAll(cleanupOutdirs);
@@ -80,7 +81,7 @@ function unexplainedWildcards(template: Template): string[] {
   return findings;
 }
 
-describe.each(['devnet', 'aztec'])('IAM statements on * in the %s template', (profile) => {
+describe.each(PROFILE_NAMES)('IAM statements on * in the %s template', (profile) => {
   // The image built from a context (not a registry image): the ECR pull permissions are then in the template too.
   const { template } = synthProver({ profile, proverImage: undefined, proverImageDirectory: 'test/infra/fixtures/prover-image' });
 

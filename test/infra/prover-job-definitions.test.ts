@@ -7,6 +7,7 @@ import {
   ProverJobDefinitions,
   type ProverJobDefinitionsProps,
 } from '../../lib/infra/prover-job-definitions.ts';
+import { PROFILE_NAMES } from '../../lib/profile-names.ts';
 import type { ResourceClass } from '../../lib/proving/profile.ts';
 import { getProfile } from '../../lib/protocols/registry.ts';
 import { cleanupOutdirs, constructStack, refOf } from './support.ts';
@@ -26,7 +27,7 @@ function definitionsStack(props: Partial<ProverJobDefinitionsProps> & Pick<Prove
   return { stack, bucket, jobs, template: Template.fromStack(stack) };
 }
 
-describe.each(['devnet', 'aztec'])('ProverJobDefinitions for the %s profile', (profileName) => {
+describe.each(PROFILE_NAMES)('ProverJobDefinitions for the %s profile', (profileName) => {
   const profile = getProfile(profileName);
   const { bucket, jobs, template } = definitionsStack({ resourceClasses: profile.resourceClasses, profileName });
   const classes = Object.entries(profile.resourceClasses);

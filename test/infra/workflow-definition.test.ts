@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PROOF_GAP_ERROR, RETRYABLE_HANDLER_ERRORS } from '../../lambdas/contracts.ts';
+import { PROOF_GAP_ERROR, RETRYABLE_HANDLER_ERRORS } from '../../lib/pipeline/workflow-contract.ts';
 import { TRANSIENT_BATCH_ERRORS } from '../../lib/infra/prover-job-task.ts';
 import { STATE, TRANSIENT_LAMBDA_ERRORS, deriveRunTimeout } from '../../lib/infra/workflow-definition.ts';
 import { getProfile } from '../../lib/protocols/registry.ts';

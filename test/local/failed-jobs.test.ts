@@ -8,6 +8,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { synthesizeProverTemplate } from '../../lib/infra/prover-app.ts';
+import { RETRYABLE_EXIT_CODE } from '../../lib/job-retry.ts';
 import { STATE } from '../../lib/infra/workflow-definition.ts';
 import { lambdaEventSchemas } from '../../lib/local/lambda-events.ts';
 import { LocalBatchExecutor, type ContainerLauncher } from '../../lib/local/batch-executor.ts';
@@ -53,7 +54,7 @@ describe('a failed proving job on the local runtime', () => {
     const launch: ContainerLauncher = async (_command, env) => {
       const job = env['JOB_ID']!;
       attempts.set(job, (attempts.get(job) ?? 0) + 1);
-      if (job === BAD && attempts.get(job) === 1) return { exitCode: 75, signal: null, stdout: '', stderr: 'S3 SlowDown' };
+      if (job === BAD && attempts.get(job) === 1) return { exitCode: RETRYABLE_EXIT_CODE, signal: null, stdout: '', stderr: 'S3 SlowDown' };
       const outcome = await runJob(job, { store, backend, adapters: { devnet: adapter } });
       return { exitCode: exitCodeFor(outcome), signal: null, stdout: JSON.stringify(outcome), stderr: outcome.status === 'failed' ? outcome.message : '' };
     };
@@ -95,7 +96,7 @@ describe('a failed proving job on the local runtime', () => {
         statusReason: expect.stringContaining('Essential container in task exited'),
         exitCode: 1,
         attempts: [
-          expect.objectContaining({ exitCode: 75, statusReason: expect.stringContaining('S3 SlowDown') }),
+          expect.objectContaining({ exitCode: RETRYABLE_EXIT_CODE, statusReason: expect.stringContaining('S3 SlowDown') }),
           expect.objectContaining({ exitCode: 1, statusReason: expect.stringContaining(BB_SAYS) }),
         ],
         runnerError: expect.stringContaining('bb failed: exit code 1'),

@@ -12,7 +12,7 @@ import { CreateScheduleCommand, GetScheduleCommand } from '@aws-sdk/client-sched
 import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pollEventSchema } from '../../lambdas/contracts.ts';
+import { pollEventSchema } from '../../lib/pipeline/workflow-contract.ts';
 import { synthesizeProverTemplate } from '../../lib/infra/prover-app.ts';
 import { resolveIntrinsics, type CfnTemplate } from '../../lib/local/template.ts';
 import { ACCOUNT, localstack } from './aws-clients.ts';

@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 /** Services the tier uses; the health check waits for each of them. */
-export const LOCALSTACK_SERVICES = ['s3', 'stepfunctions', 'events', 'scheduler', 'sqs', 'iam', 'sts', 'logs'] as const;
+const LOCALSTACK_SERVICES = ['s3', 'stepfunctions', 'events', 'scheduler', 'sqs', 'iam', 'sts', 'logs'] as const;
 
 export interface StartOptions {
   /** Repository root (holds .venv-localstack and .localstack). */
@@ -29,7 +29,7 @@ export interface RunningLocalStack {
   stop(): Promise<void>;
 }
 
-export function venvPython(root: string): string {
+function venvPython(root: string): string {
   return join(root, '.venv-localstack', 'bin', 'python');
 }
 

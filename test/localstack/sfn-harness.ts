@@ -19,7 +19,7 @@ import {
 import { randomUUID } from 'node:crypto';
 import { ACCOUNT } from './aws-clients.ts';
 
-export interface MapRunSummary {
+interface MapRunSummary {
   readonly status: string;
   readonly items: MapRunItemCounts;
 }

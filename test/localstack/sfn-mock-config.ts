@@ -14,7 +14,7 @@ import { existsSync, readFileSync, statSync, utimesSync, writeFileSync } from 'n
 
 export type MockedResponse = { readonly Return: unknown } | { readonly Throw: { readonly Error: string; readonly Cause: string } };
 
-export interface SfnMockConfig {
+interface SfnMockConfig {
   StateMachines: Record<string, { TestCases: Record<string, Record<string, string>> }>;
   MockedResponses: Record<string, Record<string, MockedResponse>>;
 }
@@ -24,7 +24,7 @@ export function resetSfnMockConfig(path: string): void {
 }
 
 /** Adds test cases for one state machine and the responses they name (merged into what is there). */
-export function addSfnMockTestCases(
+function addSfnMockTestCases(
   path: string,
   stateMachineName: string,
   testCases: Record<string, Record<string, string>>,

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
+import { DEVNET_CIRCUIT_TARGETS } from '../../lib/protocols/devnet/artifacts.ts';
+import { devnetCircuits } from '../../lib/protocols/devnet/job-circuit-sizes.ts';
 import { devnetProfile } from '../../lib/protocols/devnet/profile.ts';
 import type { BlockShape } from '../../lib/proving/profile.ts';
 import { GraphView, isPowerOfTwo, makeBlocks, uniformBlocks } from '../proving/fixtures.ts';
@@ -17,7 +19,9 @@ describe('devnet profile', () => {
       expect(cls!.vcpus).toBeLessThanOrEqual(2);
       expect(cls!.memoryMiB).toBeGreaterThanOrEqual(4096); // ≤2 GB peak per measured recursive verifier
     }
-    expect(devnetProfile.circuits.ROOT!.bbFlags).toEqual(['-t', 'evm']);
+    // The root proof is verified on L1 (the prover reads its bb target from DEVNET_CIRCUIT_TARGETS).
+    expect(devnetCircuits.ROOT.circuit).toBe('root_single');
+    expect(DEVNET_CIRCUIT_TARGETS.root_single).toBe('evm');
     expect(devnetProfile.jobTypes).not.toContain('CLIENT');
   });
 });

@@ -22,7 +22,7 @@ const durations = { A: 3, B: 1, C: 2, D: 4, E: 1, F: 5, R: 2 };
 const profile = {
   name: 'test',
   circuits: Object.fromEntries(
-    Object.keys(durations).map((t) => [t, { type: t, resourceClass: 'c', log2Size: 1, bbFlags: [] } satisfies CircuitSpec]),
+    Object.keys(durations).map((t) => [t, { type: t, resourceClass: 'c', log2Size: 1 } satisfies CircuitSpec]),
   ),
 };
 

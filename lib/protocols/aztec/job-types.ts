@@ -26,7 +26,6 @@ export type AztecJobType = (typeof AZTEC_JOB_TYPES)[number];
 
 /** `private`: only the private kernel ran (its chonk proof feeds the base directly); `public`: has AVM work. */
 export const AZTEC_TX_KINDS = ['private', 'public'] as const;
-export type AztecTxKind = (typeof AZTEC_TX_KINDS)[number];
 
 /** Base parity circuits per parity root (`NUM_BASE_PARITY_PER_ROOT_PARITY` in `@aztec/constants`). */
 export const NUM_BASE_PARITY_PER_ROOT_PARITY = 4;

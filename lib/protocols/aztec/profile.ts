@@ -1,5 +1,5 @@
 import type { ProtocolProfile } from '../../proving/profile.ts';
-import { aztecCircuits, aztecResourceClasses } from './circuits.ts';
+import { aztecCircuits, aztecResourceClasses } from './job-circuit-sizes.ts';
 import { AZTEC_JOB_TYPES, AZTEC_TX_KINDS } from './job-types.ts';
 import { AZTEC_PROFILE_NAME, planAztecRange } from './tree.ts';
 

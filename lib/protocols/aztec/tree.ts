@@ -13,13 +13,14 @@
  * All merges follow the unbalanced rule in lib/proving/planner.ts.
  */
 import { InputError } from '../../errors.ts';
+import type { ProfileName } from '../../profile-names.ts';
 import { JobGraphBuilder } from '../../proving/graph.ts';
 import { rootChildren, rootIdentity, type MergeFactory } from '../../proving/planner.ts';
 import type { BlockShape, JobGraph, PlanOptions, TxShape } from '../../proving/profile.ts';
 import { validateRange } from '../../proving/range.ts';
 import { AZTEC_TX_KINDS, NUM_BASE_PARITY_PER_ROOT_PARITY, type AztecJobType } from './job-types.ts';
 
-export const AZTEC_PROFILE_NAME = 'aztec';
+export const AZTEC_PROFILE_NAME = 'aztec' satisfies ProfileName;
 
 interface Checkpoint {
   /** Identity of the checkpoint in job ids (its L1→L2 messages feed the parity circuits). */
@@ -38,7 +39,7 @@ export function planAztecRange(blocks: readonly BlockShape[], options: PlanOptio
  * Consecutive blocks with the same `checkpoint` form one checkpoint; checkpoint numbers must be consecutive.
  * Without checkpoint numbers the whole range is one checkpoint.
  */
-export function groupCheckpoints(blocks: readonly BlockShape[]): Checkpoint[] {
+function groupCheckpoints(blocks: readonly BlockShape[]): Checkpoint[] {
   const numbered = blocks.filter((b) => b.checkpoint !== undefined).length;
   if (numbered === 0) return [{ key: `checkpoint-at-block:${blocks[0]!.number}`, blocks }];
   if (numbered !== blocks.length) {

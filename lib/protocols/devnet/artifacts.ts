@@ -78,11 +78,6 @@ export function devnetCircuitForJob(type: string, childCount: number): DevnetCir
   }
 }
 
-/** `bb prove` flags after the common ones for a circuit. */
-export function devnetBbFlags(circuit: DevnetCircuitName): readonly string[] {
-  return ['-t', DEVNET_CIRCUIT_TARGETS[circuit]];
-}
-
 const here = dirname(fileURLToPath(import.meta.url));
 /** Noir sources: one package per circuit plus the shared `devnet_lib`. */
 export const DEVNET_CIRCUITS_SOURCE_DIR = join(here, 'circuits');

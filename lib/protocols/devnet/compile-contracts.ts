@@ -15,7 +15,7 @@ import { InputError, ProverError } from '../../errors.ts';
 import { devnetCacheRoot } from './cache-dir.ts';
 
 /** The compiler the project pins; a different `solc` install would change bytecode, so it is part of the cache key. */
-export const SOLC_VERSION = '0.8.37';
+const SOLC_VERSION = '0.8.37';
 
 const SETTINGS = {
   optimizer: { enabled: true, runs: 200 },

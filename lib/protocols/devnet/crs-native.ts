@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { devnetCacheRoot } from './cache-dir.ts';
 
 /** `0` forces the JS generator. */
-export const NATIVE_CRS_ENV = 'AZTEC_AWS_PROVER_NATIVE_CRS';
+const NATIVE_CRS_ENV = 'AZTEC_AWS_PROVER_NATIVE_CRS';
 
 /** Below this many points a cold `go build` (15–25 s) costs more than JS; an already built tool is always used. */
 export const NATIVE_BUILD_MIN_POINTS = 1 << 16;

@@ -32,7 +32,7 @@ export const BN254_FR = 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f5
 /** The only profile allowed to use a test CRS. */
 export const DEVNET_PROFILE = 'devnet';
 
-export const INSECURE_CRS_WARNING =
+const INSECURE_CRS_WARNING =
   'INSECURE TEST CRS: generated from a publicly known tau (aztec-aws-prover devnet). Anyone can forge ' +
   'proofs against it. Never use it for a real network; real provers use the Aztec ceremony CRS.';
 

@@ -6,7 +6,7 @@ export const BN254_FR_MODULUS = 0x30644e72e131a029b85045b68181585d2833e84879b970
 
 export type Field = bigint;
 
-export function assertField(value: bigint, what: string): Field {
+function assertField(value: bigint, what: string): Field {
   if (value < 0n || value >= BN254_FR_MODULUS) throw new RangeError(`${what} is not a BN254 field element: ${value}`);
   return value;
 }

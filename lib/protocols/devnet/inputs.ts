@@ -22,9 +22,9 @@ import { fieldFromHex, fieldToHex, fieldsFromBytes, type Field } from './fields.
 import { loadDevnetRules, type DevnetArchiveLeaf } from './state.ts';
 
 /** Lengths fixed by bb 5.0.0 (see devnet_lib): vk 115 fields, non-ZK proof 410, ZK proof 458. */
-export const VK_FIELDS = 115;
+const VK_FIELDS = 115;
 export const PROOF_FIELDS = 410;
-export const ZK_PROOF_FIELDS = 458;
+const ZK_PROOF_FIELDS = 458;
 
 /** The files bb writes for a proof (`-o DIR`: proof, public_inputs; vk from the artifacts or --write_vk). */
 export interface DevnetProofOutput {
@@ -236,7 +236,7 @@ const hexField = z
   .regex(/^0x[0-9a-fA-F]{1,64}$/, 'expected a 0x-prefixed field element')
   .transform((s) => fieldFromHex(s));
 
-export const devnetClientTxSchema = z.object({
+const devnetClientTxSchema = z.object({
   note: hexField,
   nullifier: hexField,
   commitment: hexField,
@@ -269,10 +269,6 @@ export function encodeDevnetArchiveLeaf(leaf: DevnetArchiveLeaf): Uint8Array {
   return Buffer.from(
     JSON.stringify({ previousArchive: hex(leaf.previousArchive), blockNumber: leaf.blockNumber.toString(), endState: hex(leaf.endState) }),
   );
-}
-
-export function decodeDevnetArchiveLeaf(bytes: Uint8Array): DevnetArchiveLeaf {
-  return parseJson(devnetArchiveLeafSchema, bytes, 'devnet archive leaf');
 }
 
 function parseJson<S extends z.ZodType>(schema: S, bytes: Uint8Array, what: string): z.output<S> {

@@ -23,7 +23,7 @@ export interface DevnetStateTransition<State, Tx> {
   applyBlock(state: State, block: { readonly number: bigint; readonly txs: readonly Tx[] }): AppliedBlock<State> | Promise<AppliedBlock<State>>;
 }
 
-export interface AppliedBlock<State> {
+interface AppliedBlock<State> {
   readonly state: State;
   /** The commitment to the block's tx effects posted with the proposal (the circuits' state after the block). */
   readonly effectsHash: Hex;

@@ -20,7 +20,7 @@ export const AZTEC_G2_X_EVM_WORDS = [
   0x22febda3c0c0632a56475b4214e5615e11e6dd3f96e6cea2854a87d4dacc5e55n,
 ] as const;
 
-export type DevnetRootCircuit = Extract<DevnetCircuitName, 'root_single' | 'root'>;
+type DevnetRootCircuit = Extract<DevnetCircuitName, 'root_single' | 'root'>;
 
 export interface WriteDevnetSolidityVerifierOptions {
   /** Which root's vk: `root_single` (ROOT over one child, what proveDevnetBlockTree uses) or `root`. @default 'root_single' */

@@ -41,9 +41,9 @@ export interface DevnetChainState {
   readonly archive: Field;
 }
 
-export const GENESIS_STATE: Field = 0n;
+const GENESIS_STATE: Field = 0n;
 
-export interface AppliedDevnetBlock {
+interface AppliedDevnetBlock {
   readonly state: DevnetChainState;
   /** Rollup state before each tx (the BASE job's `start_state`), in tx order. */
   readonly txStartStates: readonly Field[];
@@ -62,7 +62,7 @@ export interface DevnetRules {
   vkSetRoot(keyHashes: readonly Field[]): Field;
 }
 
-export function devnetRules(hasher: DevnetHasher): DevnetRules {
+function devnetRules(hasher: DevnetHasher): DevnetRules {
   const h = (inputs: Field[]): Field => hasher.hash(inputs);
   const rules: DevnetRules = {
     noteCommitment: (secret, value) => h([DOMAIN_NOTE, secret, value]),

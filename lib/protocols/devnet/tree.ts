@@ -5,13 +5,14 @@
  * two-child root: one root circuit means one vk, so L1 needs one verifier, and the one-proof root is half the
  * gates of a two-proof one. One block per checkpoint, so `BlockShape.checkpoint` is ignored.
  */
+import type { ProfileName } from '../../profile-names.ts';
 import { JobGraphBuilder, type NewJob } from '../../proving/graph.ts';
 import { mergeToOne, rootChildren, rootIdentity, type MergeFactory } from '../../proving/planner.ts';
 import type { BlockShape, JobGraph, PlanOptions } from '../../proving/profile.ts';
 import { validateRange } from '../../proving/range.ts';
-import { DEVNET_TX_KINDS, type DevnetJobType } from './circuits-table.ts';
+import { DEVNET_TX_KINDS, type DevnetJobType } from './job-circuit-sizes.ts';
 
-export const DEVNET_PROFILE_NAME = 'devnet';
+export const DEVNET_PROFILE_NAME = 'devnet' satisfies ProfileName;
 
 export function planDevnetRange(blocks: readonly BlockShape[], options: PlanOptions = {}): JobGraph {
   validateRange({ name: DEVNET_PROFILE_NAME, txKinds: DEVNET_TX_KINDS }, blocks, { allowEmptyBlocks: false });

@@ -13,7 +13,7 @@ import { AZTEC_G2_X_EVM_WORDS } from '../../../lib/protocols/devnet/solidity-ver
 import { toHex32 } from '../../../lib/protocols/devnet/crs.ts';
 
 /** Aztec's [τ]₂ as bb stores it (the EVM words are x.c1, x.c0, y.c1, y.c0). */
-export function aztecG2BbBytes(): Buffer {
+function aztecG2BbBytes(): Buffer {
   const [xc1, xc0, yc1, yc0] = AZTEC_G2_X_EVM_WORDS;
   return Buffer.from([xc0!, xc1!, yc0!, yc1!].map(toHex32).join(''), 'hex');
 }

@@ -17,11 +17,6 @@ describe('aztec profile', () => {
     for (const spec of Object.values(aztecProfile.circuits)) {
       expect(aztecProfile.resourceClasses[spec.resourceClass]).toBeDefined();
     }
-    expect(aztecProfile.circuits.ROOT_ROLLUP!.bbFlags).toEqual(
-      expect.arrayContaining(['--oracle_hash', 'keccak', '--disable_zk']),
-    );
-    expect(aztecProfile.circuits.PARITY_BASE!.bbFlags).not.toContain('--ipa_accumulation');
-    expect(aztecProfile.circuits.TX_MERGE_ROLLUP!.bbFlags).toContain('--ipa_accumulation');
   });
 });
 

@@ -1,6 +1,6 @@
 /**
  * viem-style actions for Aztec's L1 Rollup (@aztec/l1-artifacts 4.1.2 ABI, copied into rollup-abi.ts by
- * extract-artifacts.ts), one function `(client, params)` per file, and its adapter to the pipeline's ports.
+ * scripts/extract-aztec-l1-artifacts.ts), one function `(client, params)` per file, and its adapter to the pipeline's ports.
  */
 export { AZTEC_L1_ARTIFACTS_VERSION, aztecL1Constants, aztecRollupAbi } from './rollup-abi.ts';
 export * from './aztec-rollup-port.ts';

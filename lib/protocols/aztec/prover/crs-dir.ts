@@ -31,9 +31,9 @@ export interface AztecCrsDir {
  * rollup, which verifies them in-circuit with these points as constants — need bb 4.1.2's; bb 5's make proofs
  * that only verify against the same file (fine for tests on a test CRS, not for a real network).
  */
-export const AZTEC_GRUMPKIN_FILE = 'grumpkin_g1.flat.dat';
+const AZTEC_GRUMPKIN_FILE = 'grumpkin_g1.flat.dat';
 const GRUMPKIN_FILES = [AZTEC_GRUMPKIN_FILE, 'grumpkin_g1_v2.flat.dat'] as const;
-export const INSECURE_CRS_MARKER = 'INSECURE-TEST-CRS.txt';
+const INSECURE_CRS_MARKER = 'INSECURE-TEST-CRS.txt';
 
 export function inspectCrsDir(dir: string): AztecCrsDir {
   const g1 = join(dir, 'bn254_g1.dat');

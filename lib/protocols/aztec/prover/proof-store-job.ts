@@ -18,11 +18,11 @@ export interface AztecProofStoreJob {
   readonly prefix: string;
 }
 
-export function aztecInputsKey(job: AztecProofStoreJob): string {
+function aztecInputsKey(job: AztecProofStoreJob): string {
   return `${job.prefix}inputs/${job.type}/${job.aztecJobId}`;
 }
 
-export function aztecOutputKey(job: AztecProofStoreJob): string {
+function aztecOutputKey(job: AztecProofStoreJob): string {
   return `${job.prefix}outputs/${job.type}/${job.aztecJobId}.json`;
 }
 

@@ -26,7 +26,7 @@ import { InputError, ProverError } from '../../../errors.ts';
 import type { AztecJobType } from '../job-types.ts';
 import { runBb } from '../../../proving/bb.ts';
 import { AZTEC_BB_VERSION, bundledAztecBbPath, loadBn254Crs, loadGrumpkinCrs, openAztecBarretenberg, type AztecBbBackendChoice, type OpenedAztecBb } from './barretenberg.ts';
-import { aztecCircuitFor, BB_FLAGS_FOR_TARGET, type AztecCircuitRow } from './circuit-table.ts';
+import { aztecCircuitFor, BB_FLAGS_FOR_TARGET, type AztecCircuitRow } from './prover-circuits.ts';
 import type { AztecCrsDir } from './crs-dir.ts';
 import { loadAztecCircuit, testCrsVerificationKey } from './verification-keys.ts';
 

@@ -13,7 +13,7 @@ import { gunzipSync } from 'node:zlib';
 import { ProverError } from '../../../errors.ts';
 import type { AztecJobType } from '../job-types.ts';
 import { AZTEC_BB_VERSION, loadBn254Crs, loadGrumpkinCrs, type AztecProofSettings, type OpenedAztecBb } from './barretenberg.ts';
-import { aztecCircuitFor, type AztecCircuitRow, type AztecVerifierTarget } from './circuit-table.ts';
+import { aztecCircuitFor, type AztecCircuitRow, type AztecVerifierTarget } from './prover-circuits.ts';
 import type { AztecCrsDir } from './crs-dir.ts';
 
 /** bb.js settings of each verifier target (bb-prover 4.1.2's flags: every server circuit with --disable_zk). */
@@ -49,7 +49,7 @@ export async function loadAztecCircuit(api: OpenedAztecBb['api'], type: AztecJob
  * (poseidon2 over the key's fields), computed on this bb.js instance: stdlib's `fromFrBuffer` would use
  * @aztec/foundation's bb.js singleton, which insists on the native binary when one is installed.
  */
-export async function computeVerificationKey(api: OpenedAztecBb['api'], loaded: Pick<LoadedAztecCircuit, 'circuit' | 'settings'>): Promise<VerificationKeyData> {
+async function computeVerificationKey(api: OpenedAztecBb['api'], loaded: Pick<LoadedAztecCircuit, 'circuit' | 'settings'>): Promise<VerificationKeyData> {
   return keyFromBytes(api, Buffer.from((await api.circuitComputeVk({ circuit: loaded.circuit, settings: loaded.settings })).bytes));
 }
 

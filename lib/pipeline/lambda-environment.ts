@@ -4,7 +4,7 @@ import { z } from 'zod';
 const list = z.string().transform((s) => s.split(',').map((u) => u.trim()).filter((u) => u !== ''));
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/) as unknown as z.ZodType<`0x${string}`>;
 
-export const commonEnvSchema = z.object({
+const commonEnvSchema = z.object({
   PROFILE: z.string().min(1),
   ARTIFACT_BUCKET: z.string().min(3),
   /** L1 JSON-RPC endpoints, comma-separated, tried in order. Empty when the deployment has no L1 yet. */

@@ -12,12 +12,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadDevnetManifest, type DevnetCircuitName } from './artifacts.ts';
-import { proveDevnetClientTx } from './client.ts';
-import { DEVNET_PROFILE, ensureDevnetCrs } from './crs.ts';
-import type { DevnetClientTx, DevnetProofOutput } from './inputs.ts';
-import { proveDevnetJob, type DevnetJobMetrics } from './prove-tree.ts';
-import { loadDevnetRules } from './state.ts';
+import { loadDevnetManifest, type DevnetCircuitName } from '../lib/protocols/devnet/artifacts.ts';
+import { proveDevnetClientTx } from '../lib/protocols/devnet/client.ts';
+import { DEVNET_PROFILE, ensureDevnetCrs } from '../lib/protocols/devnet/crs.ts';
+import type { DevnetClientTx, DevnetProofOutput } from '../lib/protocols/devnet/inputs.ts';
+import { proveDevnetJob, type DevnetJobMetrics } from '../lib/protocols/devnet/prove-tree.ts';
+import { loadDevnetRules } from '../lib/protocols/devnet/state.ts';
 
 export interface DevnetCircuitBenchRow {
   readonly circuit: DevnetCircuitName;

@@ -45,7 +45,7 @@ const rollup = (artifact: ServerProtocolArtifact, toWitness: AztecCircuitRow['to
 });
 
 /** Every type but PUBLIC_VM, which is proven by `bb avm_prove` from msgpack inputs, not from a Noir circuit. */
-export const AZTEC_CIRCUITS: Readonly<Record<Exclude<AztecJobType, 'PUBLIC_VM'>, AztecCircuitRow>> = {
+const AZTEC_CIRCUITS: Readonly<Record<Exclude<AztecJobType, 'PUBLIC_VM'>, AztecCircuitRow>> = {
   PARITY_BASE: {
     artifact: 'ParityBaseArtifact',
     proofLength: RECURSIVE_PROOF_LENGTH,

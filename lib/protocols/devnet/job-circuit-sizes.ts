@@ -1,6 +1,7 @@
 /**
- * The devnet's circuits in one place: job types, resource classes and how each circuit is proven.
- * The Noir sources live in ./circuits/<circuit>; keep `circuit` and `bbFlags` in step with them.
+ * The devnet's job types in one place: their circuits, resource classes and sizes.
+ * The Noir sources live in ./circuits/<circuit>; keep `circuit` in step with them. How each circuit is proven
+ * (its bb verifier target) is artifacts.ts's `DEVNET_CIRCUIT_TARGETS`, the one table the prover reads.
  *
  * Sizes come from measurements on stock bb 5.0.0 (ARCHITECTURE §4): a circuit verifying one recursive proof
  * is ≈700k gates (~1 GB, 2^20), one verifying two is ≈1.47M gates (~2 GB, 2^21).
@@ -26,16 +27,12 @@ export interface DevnetCircuitSpec extends CircuitSpec {
   readonly circuit: string;
 }
 
-/** Inner proofs are non-ZK recursive Honk (proof type 0, ~15% faster); the root targets the EVM verifier. */
-const RECURSIVE = ['-t', 'noir-recursive-no-zk'] as const;
-const EVM = ['-t', 'evm'] as const;
-
 export const devnetCircuits: Readonly<Record<DevnetJobType, DevnetCircuitSpec>> = {
-  TUBE: { type: 'TUBE', circuit: 'tube', resourceClass: 'small', log2Size: 20, bbFlags: RECURSIVE },
-  BASE: { type: 'BASE', circuit: 'base', resourceClass: 'small', log2Size: 20, bbFlags: RECURSIVE },
-  MERGE: { type: 'MERGE', circuit: 'merge', resourceClass: 'medium', log2Size: 21, bbFlags: RECURSIVE },
-  BLOCK_ROOT: { type: 'BLOCK_ROOT', circuit: 'block_root', resourceClass: 'medium', log2Size: 21, bbFlags: RECURSIVE },
-  BLOCK_MERGE: { type: 'BLOCK_MERGE', circuit: 'block_merge', resourceClass: 'medium', log2Size: 21, bbFlags: RECURSIVE },
+  TUBE: { type: 'TUBE', circuit: 'tube', resourceClass: 'small', log2Size: 20 },
+  BASE: { type: 'BASE', circuit: 'base', resourceClass: 'small', log2Size: 20 },
+  MERGE: { type: 'MERGE', circuit: 'merge', resourceClass: 'medium', log2Size: 21 },
+  BLOCK_ROOT: { type: 'BLOCK_ROOT', circuit: 'block_root', resourceClass: 'medium', log2Size: 21 },
+  BLOCK_MERGE: { type: 'BLOCK_MERGE', circuit: 'block_merge', resourceClass: 'medium', log2Size: 21 },
   // One child always (tree.ts), so the one-proof root circuit: ≈682k gates.
-  ROOT: { type: 'ROOT', circuit: 'root_single', resourceClass: 'small', log2Size: 20, bbFlags: EVM },
+  ROOT: { type: 'ROOT', circuit: 'root_single', resourceClass: 'small', log2Size: 20 },
 };

@@ -1,5 +1,5 @@
 /**
- * `npx tsx lib/protocols/devnet/bench-crs.ts [--points N] [--threads T] [--full]`: the devnet test CRS's G1
+ * `npx tsx scripts/bench-crs.ts [--points N] [--threads T] [--full]`: the devnet test CRS's G1
  * powers from the JS generator and from the native one (scripts/test-crs) on the same N points (default
  * 2^18), checked equal, as points per second and their ratio. `--full` also times the native generator alone
  * on 2^24 + 1 points (what Aztec's 2^24-gate root rollup needs; 1 GiB, written to a temp dir and deleted).
@@ -10,8 +10,8 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DEVNET_TAU, generateG1PowersJs } from './crs.ts';
-import { nativeCrsTool, runNativeG1 } from './crs-native.ts';
+import { DEVNET_TAU, generateG1PowersJs } from '../lib/protocols/devnet/crs.ts';
+import { nativeCrsTool, runNativeG1 } from '../lib/protocols/devnet/crs-native.ts';
 
 export interface CrsBench {
   readonly points: number;

@@ -13,7 +13,6 @@ export const blockRangeSchema = z.union([
     .object({ blockNumber: z.number().int().positive() })
     .transform(({ blockNumber }) => ({ fromBlock: blockNumber, toBlock: blockNumber })),
 ]);
-export type BlockRange = z.output<typeof blockRangeSchema>;
 
 /** Plan's payload: `{ runId: $$.Execution.Name, request: $ }` — the execution name is the run id. */
 export const planEventSchema = z.object({
