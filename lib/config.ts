@@ -107,7 +107,7 @@ const ProverConfigSchema = z
     /**
      * Upper bound of vCPUs per compute environment: caps parallel proving and spend. 14,336 (224 × 64): the
      * capacity model's smallest cap (`prover capacity`, multiple of 64) that proves a mainnet-like epoch (32 × 72
-     * txs, half public) within the 38-min window in both designs; 768 took ~5 h (README "Performance").
+     * txs, half public) within the 38-min window in both designs; 768 took ~5 h (docs/performance.md).
      */
     maxVcpus: integer('must be a positive integer', 1).default(14_336),
     /** vCPUs kept running while idle (minvCpus of the first environment): skips the cold start, billed. */

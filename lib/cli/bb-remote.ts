@@ -10,7 +10,7 @@ import { bbRemoteMain } from '../bb-remote/main.ts';
 const HELP = `
 Configuration (environment): BB_REMOTE_MODE=aws|local, BB_REMOTE_DELEGATE (default prove,avm_prove),
 BB_REMOTE_BUCKET, BB_REMOTE_JOB_QUEUE, BB_REMOTE_JOB_DEFINITION(S), BB_REMOTE_TIMEOUT_SECONDS,
-BB_REMOTE_REAL_BB; see README "bb-remote". "prover bb-remote --help" prints bb's help.
+BB_REMOTE_REAL_BB; see docs/bb-remote.md. "prover bb-remote --help" prints bb's help.
 `;
 
 export function register(program: Command): void {

@@ -24,12 +24,12 @@ export const DEFAULT_THREAD_SCALING_EXPONENT = 0.5;
 
 /**
  * Devnet, measured on the 2-vCPU VM with real bb through the local runtime (executor wall per job: bb plus
- * ~0.6 s of container start, inputs and uploads): README "Benchmark" (TUBE/BASE median 20.4 s of bb, the
+ * ~0.6 s of container start, inputs and uploads): docs/benchmarks.md (TUBE/BASE median 20.4 s of bb, the
  * critical path TUBE → BASE → BLOCK_ROOT → ROOT 100.7 s of wall) and ARCHITECTURE §4 (a two-proof verifier
  * proves in ~38 s, the one-proof root in ~18 s). Every devnet class has 2 vCPUs, so no scaling applies.
  */
 const DEVNET_DURATIONS: DurationTable = {
-  source: 'devnet, measured on a 2-vCPU VM (README Benchmark, ARCHITECTURE §4)',
+  source: 'devnet, measured on a 2-vCPU VM (docs/benchmarks.md, ARCHITECTURE §4)',
   seconds: { TUBE: 21, BASE: 21, MERGE: 39, BLOCK_ROOT: 39, BLOCK_MERGE: 39, ROOT: 20 },
 };
 

@@ -97,7 +97,7 @@ export const AWS_LATENCIES: Latencies = {
 /**
  * The embedded local runtime (lib/local): no poll wait (`prover local` polls once, at once), in-process
  * Lambdas, a local S3 server, and the local Batch executor (a process per job under a concurrency limit, no
- * scheduler, no instances). Measured with `npm run bench` on the 2-vCPU VM (README "Benchmark": Plan 0.2 s,
+ * scheduler, no instances). Measured with `npm run bench` on the 2-vCPU VM (docs/benchmarks.md: Plan 0.2 s,
  * container start/stop 0.4 s per job, < 0.1 % idle between jobs); the job durations the model replays are the
  * executor's walls, so container start is inside them.
  */
