@@ -42,6 +42,7 @@ export const UNIT_SUITES = [
   'test/protocols/aztec/l1.test.ts',
   'test/protocols/aztec/tree.test.ts',
   'test/protocols/devnet-tree.test.ts',
+  'test/protocols/l1-adapters.test.ts',
   'test/proving/bench-report.test.ts',
   'test/proving/critical-path.test.ts',
   'test/proving/graph.test.ts',

@@ -1,8 +1,9 @@
 /**
  * Lambda wiring: builds each handler's dependencies on AWS (S3 artifact store, Step Functions executions,
- * the profile's L1 adapter over the configured RPC URLs with fallback, the signing key from Secrets Manager)
- * and calls the pipeline (lib/pipeline: planRun, pollOnce, submitRun) — the same functions the local runtime
- * calls in-process.
+ * the profile's L1 adapter from lib/protocols/l1-adapters.ts over the configured RPC URLs with fallback, the
+ * signing key from Secrets Manager) and hands them to the handler's body (`planWith`, `submitWith`,
+ * `describeFailedJobsWith`), which calls the pipeline (lib/pipeline). The local runtime runs the same bodies
+ * in the same middleware chain (lib/aws/lambda-chain.ts) with local dependencies.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -12,22 +13,23 @@ import { privateKeyToAccount } from 'viem/accounts';
 import type { DescribeFailedJobsEvent, PlanEvent, PollEvent, SubmitEvent } from '../pipeline/workflow-contract.ts';
 import type { DescribeFailedJobsEnv, PlanEnv, PollerEnv, SubmitEnv } from '../pipeline/lambda-environment.ts';
 import { InputError } from '../errors.ts';
-import { devnetRollupSubmitter, devnetRollupView } from '../l1/devnet-rollup-port.ts';
 import { proverIdFromAddress } from '../l1/root-public-inputs.ts';
 import { describeFailedJobs, type DescribedFailure } from '../pipeline/failed-jobs.ts';
-import { planRun, type PlanOutput } from '../pipeline/plan-run.ts';
+import { planOutputSchema, planRun, type PlanOutput } from '../pipeline/plan-run.ts';
 import { pollOnce, type PollResult } from '../pipeline/poll.ts';
 import type { RollupSubmitter, RollupView } from '../pipeline/rollup-view.ts';
 import { submitRun, type SubmitOutcome } from '../pipeline/submit-run.ts';
-import { aztecRollupView } from '../protocols/aztec/l1/aztec-rollup-port.ts';
+import type { ArtifactStore } from '../proving/artifact-store.ts';
+import type { ProtocolProfile } from '../proving/profile.ts';
+import { l1Adapter, l1Submitter } from '../protocols/l1-adapters.ts';
 import { getProfile } from '../protocols/registry.ts';
 import { publishRunAge } from './run-age-metric.ts';
 import { S3ArtifactStore } from './s3-artifact-store.ts';
 import { createS3Client, s3ConfigFromEnv } from './s3-client.ts';
 import { SfnExecutions } from './sfn-executions.ts';
 
-/** The slice of the handlers' Powertools logger the wiring may use. */
-export type LambdaLog = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
+/** The slice of the handlers' Powertools logger the wiring uses (the local runtime passes a stand-in). */
+export type LambdaLog = Pick<Logger, 'info'>;
 
 type CommonEnv = PlanEnv | PollerEnv | SubmitEnv;
 
@@ -50,44 +52,49 @@ function rollupAddress(env: CommonEnv): `0x${string}` {
   return env.ROLLUP_ADDRESS;
 }
 
-/** The profile's L1 adapter: the DevnetRollup, or Aztec's Rollup (the pipeline's block numbers are its checkpoints). */
+/** The profile's L1 view (lib/protocols/l1-adapters.ts); for Aztec the pipeline's block numbers are checkpoints. */
 function rollupView(env: CommonEnv): RollupView {
-  getProfile(env.PROFILE);
-  const client = createPublicClient({ chain: chain(env), transport: transport(env) });
-  switch (env.PROFILE) {
-    case 'devnet':
-      return devnetRollupView(client, rollupAddress(env));
-    case 'aztec':
-      return aztecRollupView(client, rollupAddress(env));
-    default:
-      throw new InputError(`profile ${env.PROFILE} has no L1 adapter for the pipeline`);
-  }
+  const adapter = l1Adapter(env.PROFILE);
+  return adapter.view(createPublicClient({ chain: chain(env), transport: transport(env) }), rollupAddress(env));
 }
 
-function assertSubmitter(profile: string): void {
-  getProfile(profile);
-  if (profile === 'aztec') {
-    throw new InputError('profile aztec cannot submit to L1 yet: submitEpochRootProof needs, besides the root proof, the attestations of the epoch\'s last checkpoint and the KZG opening proof of the epoch\'s batched blob, which aztec runs do not produce yet', {
-      metaMessages: ['lib/protocols/aztec/l1/submit-epoch-root-proof.ts builds and sends the call once they exist'],
-    });
-  }
-  if (profile !== 'devnet') throw new InputError(`profile ${profile} has no L1 submitter for the pipeline yet (only devnet)`);
+/** Plan's dependencies: from the environment on AWS, from the local runtime locally. */
+export interface PlanDependencies {
+  readonly profile: ProtocolProfile;
+  readonly store: ArtifactStore;
+  readonly rollup: RollupView;
+  readonly maxBlocks: number;
+  readonly proverId: Hex;
+  readonly log: LambdaLog;
 }
 
-export async function planForLambda(event: PlanEvent, env: PlanEnv, log: LambdaLog): Promise<PlanOutput> {
-  if (!env.PROVER_ADDRESS) throw new InputError('no prover address configured (config key proverAddress → env PROVER_ADDRESS): the root proof commits to it');
+/** Plan's body. The state machine reads runId and levels[].key from its output: the shape is checked here. */
+export async function planWith(event: PlanEvent, deps: PlanDependencies): Promise<PlanOutput> {
+  deps.log.info('planning run', { runId: event.runId, ...event.request });
   const out = await planRun({
     runId: event.runId,
     fromBlock: event.request.fromBlock,
     toBlock: event.request.toBlock,
+    profile: deps.profile,
+    store: deps.store,
+    rollup: deps.rollup,
+    maxBlocks: deps.maxBlocks,
+    proverId: deps.proverId,
+  });
+  deps.log.info('planned', { runId: out.runId, jobs: out.jobs, levels: out.levels.length });
+  return planOutputSchema.parse(out);
+}
+
+export async function planForLambda(event: PlanEvent, env: PlanEnv, log: LambdaLog): Promise<PlanOutput> {
+  if (!env.PROVER_ADDRESS) throw new InputError('no prover address configured (config key proverAddress → env PROVER_ADDRESS): the root proof commits to it');
+  return planWith(event, {
     profile: getProfile(env.PROFILE),
     store: store(env),
     rollup: rollupView(env),
     maxBlocks: env.MAX_BLOCKS_PER_RUN,
     proverId: proverIdFromAddress(env.PROVER_ADDRESS),
+    log,
   });
-  log.info('planned', { runId: out.runId, jobs: out.jobs, levels: out.levels.length });
-  return out;
 }
 
 export async function pollForLambda(_event: PollEvent, env: PollerEnv, log: LambdaLog): Promise<PollResult> {
@@ -115,16 +122,37 @@ async function loadSigningKey(secretArn: string): Promise<Hex> {
   return signingKey;
 }
 
+/** Submit's dependencies: the profile's submitter over the signing wallet. */
+export interface SubmitDependencies {
+  readonly store: ArtifactStore;
+  readonly submitter: RollupSubmitter;
+  readonly log: LambdaLog;
+}
+
+export async function submitWith(event: SubmitEvent, deps: SubmitDependencies): Promise<SubmitOutcome> {
+  deps.log.info('submitting run', { runId: event.runId });
+  return submitRun({ runId: event.runId, store: deps.store, rollup: deps.submitter, log: (message, fields) => deps.log.info(message, fields ?? {}) });
+}
+
 export async function submitForLambda(event: SubmitEvent, env: SubmitEnv, log: LambdaLog): Promise<SubmitOutcome> {
-  assertSubmitter(env.PROFILE);
+  // Before the secret is read: a profile without a submitter (aztec) fails saying why.
+  const submitter = l1Submitter(env.PROFILE);
   const account = privateKeyToAccount(await loadSigningKey(env.SIGNING_KEY_SECRET_ARN));
   const wallet = createWalletClient({ account, chain: chain(env), transport: transport(env) });
-  const submitter: RollupSubmitter = devnetRollupSubmitter(wallet, rollupAddress(env));
-  return submitRun({ runId: event.runId, store: store(env), rollup: submitter, log: (message, fields) => log.info(message, fields ?? {}) });
+  return submitWith(event, { store: store(env), submitter: submitter(wallet, rollupAddress(env)), log });
+}
+
+export interface DescribeFailedJobsDependencies {
+  readonly store: ArtifactStore;
+  readonly log: LambdaLog;
+}
+
+export async function describeFailedJobsWith(event: DescribeFailedJobsEvent, deps: DescribeFailedJobsDependencies): Promise<DescribedFailure> {
+  const described = await describeFailedJobs({ runId: event.runId, failure: event.failure, store: deps.store });
+  deps.log.info('failed jobs', { runId: event.runId, state: described.state, error: described.Error, jobs: described.jobs.map((j) => j.job), moreJobs: described.moreJobs });
+  return described;
 }
 
 export async function describeFailedJobsForLambda(event: DescribeFailedJobsEvent, env: DescribeFailedJobsEnv, log: LambdaLog): Promise<DescribedFailure> {
-  const described = await describeFailedJobs({ runId: event.runId, failure: event.failure, store: store(env) });
-  log.info('failed jobs', { runId: event.runId, state: described.state, error: described.Error, jobs: described.jobs.map((j) => j.job), moreJobs: described.moreJobs });
-  return described;
+  return describeFailedJobsWith(event, { store: store(env), log });
 }

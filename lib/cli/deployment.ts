@@ -17,9 +17,8 @@ import { SfnExecutions } from '../aws/sfn-executions.ts';
 import { CONFIG_CONTEXT_KEY, loadConfig, type ProverConfig } from '../config.ts';
 import { InputError, ProverError } from '../errors.ts';
 import { STACK_OUTPUTS } from '../infra/prover-stack.ts';
-import { devnetRollupView } from '../l1/devnet-rollup-port.ts';
 import type { RollupView } from '../pipeline/rollup-view.ts';
-import { getProfile } from '../protocols/registry.ts';
+import { l1Adapter } from '../protocols/l1-adapters.ts';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -137,10 +136,12 @@ function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
 
-/** The profile's read-only L1 adapter over the given RPC URLs (viem's fallback transport). */
+/**
+ * The profile's read-only L1 adapter (lib/protocols/l1-adapters.ts) over the given RPC URLs (viem's fallback
+ * transport). Every profile has one: aztec reads Aztec's Rollup, its block numbers being checkpoints.
+ */
 export function rollupViewFor(profile: string, opts: L1Options, env: Env, config: ProverConfig): { view: RollupView; rollup: Address; rpcUrls: string[] } {
-  getProfile(profile);
-  if (profile !== 'devnet') throw new InputError(`profile ${profile} has no L1 adapter for the pipeline yet (only devnet)`);
+  const adapter = l1Adapter(profile);
   const fromEnv = (env['RPC_URLS'] ?? '').split(',').map((u) => u.trim()).filter((u) => u !== '');
   const rpcUrls = opts.rpcUrl && opts.rpcUrl.length > 0 ? [...opts.rpcUrl] : fromEnv.length > 0 ? fromEnv : config.rpcUrls;
   if (rpcUrls.length === 0) throw new InputError('no L1 RPC URL: pass --rpc-url <url>, or set RPC_URLS (or config rpcUrls)');
@@ -151,5 +152,5 @@ export function rollupViewFor(profile: string, opts: L1Options, env: Env, config
   if (rollup === undefined || rollup === '') throw new InputError('no rollup address: pass --rollup <address>, or set ROLLUP_ADDRESS (or config rollupAddress)');
   if (!isAddress(rollup, { strict: false })) throw new InputError(`rollup address ${JSON.stringify(rollup)} is not a 0x-prefixed 20-byte address`);
   const client = createPublicClient({ transport: fallback(rpcUrls.map((url) => http(url, { timeout: 15_000, retryCount: 1 }))) });
-  return { view: devnetRollupView(client, rollup), rollup, rpcUrls };
+  return { view: adapter.view(client, rollup), rollup, rpcUrls };
 }

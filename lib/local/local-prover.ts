@@ -1,30 +1,28 @@
 /**
  * The embedded runtime: the synthesized state machine run by aws-local-stepfunctions, its Batch tasks run by
- * the local executor (the container entrypoint as processes), its Lambda tasks by the same pipeline functions
- * the Lambdas call, S3 and L1 from a DevnetEnv. Runs are started by the same poller logic as on AWS.
+ * the local executor (the container entrypoint as processes), its Lambda tasks by the handlers' own chain and
+ * bodies (local-lambdas.ts), S3 and L1 from a DevnetEnv, the L1 adapter from the profile's entry in
+ * lib/protocols/l1-adapters.ts. Runs are started by the same poller logic as on AWS.
  */
 import type { ChildProcess } from 'node:child_process';
-import { lambdaEventSchemas } from './lambda-events.ts';
 import { ProverError } from '../errors.ts';
 import { synthesizeProverTemplate } from '../infra/prover-app.ts';
-import { STATE } from '../infra/workflow-definition.ts';
-import { devnetRollupSubmitter, devnetRollupView } from '../l1/devnet-rollup-port.ts';
-import { describeFailedJobs } from '../pipeline/failed-jobs.ts';
-import { planRun, planOutputSchema } from '../pipeline/plan-run.ts';
 import { pollOnce, type PollResult } from '../pipeline/poll.ts';
-import { submitRun, type SubmitOutcome } from '../pipeline/submit-run.ts';
-import { devnetProfile } from '../protocols/devnet/profile.ts';
+import { l1Adapter } from '../protocols/l1-adapters.ts';
 import { LOCAL_S3_CREDENTIALS } from './s3-server.ts';
 import { LocalBatchExecutor, processLauncher, type ContainerLauncher, type FaultInjector } from './batch-executor.ts';
 import type { DevnetEnv } from './devnet-env.ts';
 import { LocalExecutions } from './executions.ts';
 import { dockerLauncher } from './docker-launcher.ts';
 import { bundleLocalJobRunner } from './job-runner-bundle.ts';
+import { localLambdas } from './local-lambdas.ts';
 import { LocalStateMachine, type LocalExecutionStats } from './state-machine-runner.ts';
 import { findStateMachine, jobDefinitions, type CfnTemplate } from './template.ts';
 
 export interface LocalProverOptions {
   readonly env: DevnetEnv;
+  /** Protocol profile of the local deployment. @default 'devnet' (the DevnetEnv's rollup) */
+  readonly profile?: string;
   /** Jobs proven at once (the local stand-in for the Batch compute environment's capacity). */
   readonly concurrency: number;
   readonly maxBlocksPerRun: number;
@@ -70,7 +68,8 @@ export class LocalProver {
 
   static async create(options: LocalProverOptions): Promise<LocalProver> {
     const { env } = options;
-    const template = synthesizeProverTemplate({ config: { profile: 'devnet', proverImage: 'local/prover', maxBlocksPerRun: options.maxBlocksPerRun } }) as unknown as CfnTemplate;
+    const profile = options.profile ?? 'devnet';
+    const template = synthesizeProverTemplate({ config: { profile, proverImage: 'local/prover', maxBlocksPerRun: options.maxBlocksPerRun } }) as unknown as CfnTemplate;
     // The template's one bucket (the artifact bucket) is the local S3 server's bucket.
     const buckets = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::S3::Bucket').map(([id]) => id);
     if (buckets.length !== 1) throw new ProverError(`expected one S3 bucket in the synthesized template, found ${buckets.length}`);
@@ -94,38 +93,20 @@ export class LocalProver {
       },
       ...(options.faults ? { faults: options.faults } : {}),
     });
-    const view = devnetRollupView(env.prover, env.rollup);
-    const submitter = devnetRollupSubmitter(env.prover, env.rollup);
-    const log = options.log ?? (() => {});
     const machine = new LocalStateMachine({
       definition,
       executor,
       store: env.store,
-      lambdas: {
-        // Same event/output contracts as the Lambda handlers, same pipeline functions; local clients.
-        [STATE.plan]: async (payload) => {
-          const event = lambdaEventSchemas.plan.parse(payload);
-          const out = await planRun({ runId: event.runId, fromBlock: event.request.fromBlock, toBlock: event.request.toBlock, profile: devnetProfile, store: env.store, rollup: view, maxBlocks: options.maxBlocksPerRun, proverId: env.proverId });
-          log('planned', { runId: out.runId, jobs: out.jobs, levels: out.levels.map((l) => l.count) });
-          return planOutputSchema.parse(out);
-        },
-        [STATE.submit]: async (payload) => {
-          const event = lambdaEventSchemas.submit.parse(payload);
-          const outcome: SubmitOutcome = await submitRun({ runId: event.runId, store: env.store, rollup: submitter, log });
-          return JSON.parse(JSON.stringify(outcome)) as unknown;
-        },
-        [STATE.describeFailedJobs]: async (payload) => {
-          const event = lambdaEventSchemas.describeFailedJobs.parse(payload);
-          return describeFailedJobs({ runId: event.runId, failure: event.failure, store: env.store });
-        },
-      },
+      lambdas: localLambdas({ profile, store: env.store, wallet: env.prover, rollup: env.rollup, maxBlocksPerRun: options.maxBlocksPerRun, proverId: env.proverId, ...(options.log ? { log: options.log } : {}) }),
     });
     return new LocalProver(options, template, machine, executor, processes);
   }
 
   /** One poll of L1, starting runs like the scheduled poller Lambda. */
   poll(maxRunsPerPoll = 4): Promise<PollResult> {
-    return pollOnce({ profile: 'devnet', rollup: devnetRollupView(this.options.env.prover, this.options.env.rollup), executions: this.executions, maxBlocksPerRun: this.options.maxBlocksPerRun, maxRunsPerPoll });
+    const profile = this.options.profile ?? 'devnet';
+    const { prover, rollup } = this.options.env;
+    return pollOnce({ profile, rollup: l1Adapter(profile).view(prover, rollup), executions: this.executions, maxBlocksPerRun: this.options.maxBlocksPerRun, maxRunsPerPoll });
   }
 
   /**

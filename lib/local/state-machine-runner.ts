@@ -15,7 +15,7 @@ import type { ArtifactStore } from '../proving/artifact-store.ts';
 import type { LocalBatchExecutor, SubmitJobParameters } from './batch-executor.ts';
 import { ITEMS_FIELD, emulateItemReaders } from './item-reader.ts';
 
-type LocalLambdaHandler = (payload: unknown) => Promise<unknown>;
+export type LocalLambdaHandler = (payload: unknown) => Promise<unknown>;
 
 export interface LocalStateMachineOptions {
   /** The resolved ASL (see template.ts); copied before the ItemReader emulation rewrites it. */
@@ -26,6 +26,11 @@ export interface LocalStateMachineOptions {
   readonly lambdas: Readonly<Record<string, LocalLambdaHandler>>;
   /** DynamoDB tasks go here (the broker's per-job state machine). */
   readonly dynamodb?: DynamoDBClient;
+  /**
+   * Pause before a retry, in ms, by state name (one number, or one per Retry rule), instead of the
+   * definition's IntervalSeconds/backoff/jitter: tests that exercise a Retry without waiting for it.
+   */
+  readonly retryIntervalOverrides?: Readonly<Record<string, number | readonly number[]>>;
 }
 
 export interface LocalExecutionStats {
@@ -56,7 +61,7 @@ export class LocalStateMachine {
   /** Runs one execution; resolves with its output or rejects with the execution's error. */
   async run(input: Record<string, unknown>, executionName: string, signal?: AbortSignal): Promise<{ output: unknown; stats: LocalExecutionStats }> {
     const execution = this.machine.run(input as never, {
-      overrides: { taskResourceLocalHandlers: this.handlers as never, retryIntervalOverrides: {} },
+      overrides: { taskResourceLocalHandlers: this.handlers as never, retryIntervalOverrides: (this.options.retryIntervalOverrides ?? {}) as never },
       context: {
         Execution: { Name: executionName, Id: `arn:aws:states:us-east-1:000000000000:execution:local:${executionName}`, Input: input, StartTime: new Date().toISOString() },
         // The engine has no $$.State; read when a state's parameters are evaluated, i.e. as the state is entered.

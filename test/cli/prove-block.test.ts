@@ -76,8 +76,10 @@ describe('prover prove-block: validation before anything starts', () => {
     await expect(prove('4', { stateMachineArn: ARN }, env)).rejects.toThrow(BlockNotProposedError);
   });
 
-  it('refuses a profile without an L1 adapter (config profile aztec)', async () => {
-    await expect(prove('2', l1, { PROVER_PROFILE: 'aztec' })).rejects.toThrow('profile aztec has no L1 adapter for the pipeline yet (only devnet)');
+  it('refuses a profile the registry does not know', async () => {
+    const err = await prove('2', l1, { PROVER_PROFILE: 'nope' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as InputError).message).toMatch(/profile/);
   });
 
   it('without --state-machine-arn it reads the stack outputs, naming the stack when that fails', async () => {

@@ -1,9 +1,9 @@
-/** The handler side of the workflow contract (lib/pipeline/workflow-contract.ts, lib/pipeline/lambda-environment.ts, lambdas/retryable-errors.ts). */
+/** The handler side of the workflow contract (lib/pipeline/workflow-contract.ts, lib/pipeline/lambda-environment.ts, lib/aws/retryable-errors.ts). */
 import middy from '@middy/core';
 import { describe, expect, it } from 'vitest';
 import { PROOF_GAP_ERROR, RETRYABLE_ERROR, planEventSchema, submitEventSchema } from '../../lib/pipeline/workflow-contract.ts';
 import { pollerEnvSchema } from '../../lib/pipeline/lambda-environment.ts';
-import { retryableErrors } from '../../lambdas/retryable-errors.ts';
+import { retryableErrors } from '../../lib/aws/retryable-errors.ts';
 import { ProverError } from '../../lib/errors.ts';
 import { L1UnreachableError } from '../../lib/l1/errors.ts';
 

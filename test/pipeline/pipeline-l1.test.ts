@@ -14,10 +14,10 @@ import { BlockNotProposedError, RangeAlreadyProvenError, planRun, readPlan } fro
 import { parseRunName, pollOnce } from '../../lib/pipeline/poll.ts';
 import { ProofGapError, submitRun } from '../../lib/pipeline/submit-run.ts';
 import { MemoryArtifactStore } from '../../lib/proving/artifact-store.ts';
-import { jobOutputKey, jobResultKey, planKey } from '../../lib/proving/keys.ts';
+import { jobOutputKey, planKey } from '../../lib/proving/keys.ts';
 import { devnetProfile } from '../../lib/protocols/devnet/profile.ts';
 import { archiveOf, createL1Context, effectsOf, type L1Context } from '../l1/fixtures/l1-context.ts';
-import { createHash } from 'node:crypto';
+import { storeProvenRun } from '../l1/fixtures/root-run.ts';
 
 let ctx: L1Context;
 beforeAll(async () => {
@@ -110,17 +110,7 @@ async function storeRootProof(store: MemoryArtifactStore, runId: string, fromBlo
   await storeWithBlocks(fromBlock, toBlock).then(async (blocks) => {
     for (const key of await blocks.list('')) await store.put(key, (await blocks.get(key))!);
   });
-  const { proof, publicInputs } = await ctx.root.prove({ previousArchive: archiveOf(BigInt(fromBlock - 1)), endArchive: archiveOf(BigInt(toBlock)), fromBlock: BigInt(fromBlock), toBlock: BigInt(toBlock), proverId: PROVER_ID });
-  if (tamper) proof[100] = proof[100]! ^ 1;
-  const rootId = 'f'.repeat(24);
-  const files = { proof, public_inputs: Buffer.concat(publicInputs.map((h) => Buffer.from(h.slice(2), 'hex'))) };
-  const outputs: Record<string, { key: string; sha256: string; bytes: number }> = {};
-  for (const [name, bytes] of Object.entries(files)) {
-    await store.put(jobOutputKey(rootId, name), bytes);
-    outputs[name] = { key: jobOutputKey(rootId, name), sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length };
-  }
-  await store.put(jobResultKey(rootId), Buffer.from(JSON.stringify({ id: rootId, outputs, metrics: { wallMs: 1, proveMs: 1, backend: 'bb', backendVersion: 'test', host: 'h', finishedAt: new Date().toISOString() } })));
-  await store.put(planKey(runId), Buffer.from(JSON.stringify({ runId, fromBlock, toBlock, root: rootId, jobs: 1, levels: [], profile: 'devnet', proverId: PROVER_ID, previousArchive: archiveOf(BigInt(fromBlock - 1)), endArchive: archiveOf(BigInt(toBlock)), graph: { jobs: [], root: rootId }, createdAt: '' })));
+  await storeProvenRun(ctx, store, runId, fromBlock, toBlock, tamper);
 }
 
 describe('submitRun', () => {

@@ -5,11 +5,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Address, Hex, Log } from 'viem';
 import { concat, decodeFunctionData, encodeAbiParameters, encodeEventTopics, getAddress, pad, parseAbiParameters, toFunctionSelector, toHex } from 'viem';
+import { cliConfig, rollupViewFor } from '../../../lib/cli/deployment.ts';
+import { proveBlock } from '../../../lib/cli/prove-block.ts';
 import { InputError } from '../../../lib/errors.ts';
 import { L1UnreachableError } from '../../../lib/l1/errors.ts';
 import { LocalExecutions } from '../../../lib/local/executions.ts';
 import type { Anvil } from '../../../lib/local/anvil.ts';
 import { startAnvil } from '../../../lib/local/anvil.ts';
+import { BlockNotProposedError } from '../../../lib/pipeline/plan-run.ts';
 import { pollOnce } from '../../../lib/pipeline/poll.ts';
 import {
   AZTEC_EPOCH_FEES_LENGTH,
@@ -246,6 +249,18 @@ describe('the real Aztec Rollup on anvil', () => {
     expect(second.started).toEqual([]);
     expect(second.alreadyRunning).toEqual(first.started);
     expect(second.waiting).toBe(first.waiting);
+  }, 120_000);
+
+  it('the CLI on the aztec profile reads this Rollup through the registry\'s Aztec view (prove-block checks checkpoints)', async () => {
+    const deployment = await rollupWith([2n, 5n]);
+    const l1 = { rpcUrl: [anvil.rpcUrl], rollup: deployment.rollup };
+    const { view } = rollupViewFor('aztec', l1, {}, cliConfig({ PROVER_PROFILE: 'aztec' }));
+    expect(await view.readTips()).toEqual({ pending: 2n, proven: 0n });
+    expect(await view.nextRange!({ from: 1n, pending: 2n, maxBlocks: 32 })).toEqual({ wait: expect.stringMatching(/epoch 0 is still open/) });
+    // prove-block validates the range against Aztec's tips before anything is started (the ARN is never called).
+    const stateMachineArn = 'arn:aws:states:us-east-1:123456789012:stateMachine:prover';
+    const prove = (block: string) => proveBlock(block, { ...l1, stateMachineArn }, { env: { PROVER_PROFILE: 'aztec' }, say: () => {} });
+    await expect(prove('3')).rejects.toThrow(new BlockNotProposedError('block 3 is not proposed yet (L1 pending tip is 2)'));
   }, 120_000);
 
   it('getEpochProofPublicInputs of the real Rollup decodes to the submitted args, fees, header hashes and blob', async () => {

@@ -3,7 +3,7 @@
  * state machine does not list are renamed to RetryableError, so "try again later" is never lost in transit.
  */
 import type middy from '@middy/core';
-import { PROOF_GAP_ERROR, RETRYABLE_ERROR, RETRYABLE_HANDLER_ERRORS } from '../lib/pipeline/workflow-contract.ts';
+import { PROOF_GAP_ERROR, RETRYABLE_ERROR, RETRYABLE_HANDLER_ERRORS } from '../pipeline/workflow-contract.ts';
 
 const KNOWN = new Set([PROOF_GAP_ERROR, ...RETRYABLE_HANDLER_ERRORS]);
 
