@@ -8,6 +8,7 @@ import { defineConfig } from 'vitest/config';
  */
 export const UNIT_SUITES = [
   'test/config.test.ts',
+  'test/aws/batch-prewarm.test.ts',
   'test/aws/memory-artifact-store.test.ts',
   'test/aws/s3-artifact-store.test.ts',
   'test/bb-remote/aws-batch-remote.test.ts',
