@@ -34,6 +34,9 @@ const ceRefs = (stack: ProverStack) =>
 /** CDK's token for an environment's ARN in the template. */
 const arnOf = (e: object) => ({ 'Fn::GetAtt': [refOf(e).slice(1, -1), 'ComputeEnvironmentArn'] });
 
+/** The same resources in any order (IAM policy minimization may reorder them). */
+const sameSet = (a: unknown, b: unknown[]) => JSON.stringify([a].flat().map((x) => JSON.stringify(x)).sort()) === JSON.stringify(b.map((x) => JSON.stringify(x)).sort());
+
 function pollerVariables(stack: ProverStack, template: Template): Record<string, unknown> {
   const id = refOf(stack.poller.function).slice(1, -1);
   return (template.toJSON()['Resources'][id] as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties.Environment.Variables;
@@ -54,7 +57,7 @@ describe('pre-warm (devnet defaults)', () => {
     expect(grants).toHaveLength(1);
     expect(grants[0]!.policy).toMatch(/^Poller.*DefaultPolicy/);
     expect([grants[0]!.statement.Action].flat().sort()).toEqual(PREWARM_ACTIONS);
-    expect(grants[0]!.statement.Resource).toEqual(ceRefs(stack));
+    expect(sameSet(grants[0]!.statement.Resource, ceRefs(stack))).toBe(true);
   });
 });
 
@@ -66,7 +69,7 @@ describe('pre-warm (aztec: the broker too)', () => {
     expect(grants.map((g) => g.policy).sort()).toEqual([expect.stringMatching(/^BrokerBrokerPolicy/), expect.stringMatching(/^Poller.*DefaultPolicy/)]);
     for (const { statement } of grants) {
       expect([statement.Action].flat().sort()).toEqual(PREWARM_ACTIONS);
-      expect(statement.Resource).toEqual(ceRefs(stack));
+      expect(sameSet(statement.Resource, ceRefs(stack))).toBe(true);
     }
     expect(grants.find((g) => g.policy.startsWith('Broker'))!.statement.Sid).toBe('PrewarmComputeEnvironments');
   });
