@@ -4,6 +4,7 @@
  * the broker's BrokerPrewarm output.
  */
 import type { Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_PREWARM_VCPUS } from '../../lib/config.ts';
 import { STACK_OUTPUTS, type ProverStack } from '../../lib/infra/prover-stack.ts';
@@ -32,7 +33,7 @@ const ceRefs = (stack: ProverStack) =>
   [stack.compute.spotEnvironment, stack.compute.onDemandEnvironment].filter((e) => e !== undefined).map(arnOf);
 
 /** CDK's token for an environment's ARN in the template. */
-const arnOf = (e: object) => ({ 'Fn::GetAtt': [refOf(e).slice(1, -1), 'ComputeEnvironmentArn'] });
+const arnOf = (e: IConstruct) => ({ 'Fn::GetAtt': [refOf(e).slice(1, -1), 'ComputeEnvironmentArn'] });
 
 /** The same resources in any order (IAM policy minimization may reorder them). */
 const sameSet = (a: unknown, b: unknown[]) => JSON.stringify([a].flat().map((x) => JSON.stringify(x)).sort()) === JSON.stringify(b.map((x) => JSON.stringify(x)).sort());
