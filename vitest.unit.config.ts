@@ -8,6 +8,7 @@ import { defineConfig } from 'vitest/config';
  */
 export const UNIT_SUITES = [
   'test/config.test.ts',
+  'test/aws/batch-prewarm.test.ts',
   'test/aws/memory-artifact-store.test.ts',
   'test/aws/s3-artifact-store.test.ts',
   'test/bb-remote/aws-batch-remote.test.ts',
@@ -23,6 +24,7 @@ export const UNIT_SUITES = [
   'test/infra/instance-capacity.test.ts',
   'test/infra/l1-submitter.test.ts',
   'test/infra/lambda-contracts.test.ts',
+  'test/infra/prewarm.test.ts',
   'test/infra/prover-compute.test.ts',
   'test/infra/prover-function.test.ts',
   'test/infra/prover-image.test.ts',
@@ -37,6 +39,7 @@ export const UNIT_SUITES = [
   'test/l1/root-public-inputs.test.ts',
   'test/local/progress.test.ts',
   'test/model/model-cli.test.ts',
+  'test/model/prewarm-default.test.ts',
   'test/model/simulate.test.ts',
   'test/pipeline/plan-writes.test.ts',
   'test/protocols/aztec/l1.test.ts',

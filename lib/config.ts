@@ -23,6 +23,21 @@ const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ] as const;
 
+/**
+ * Default pre-warm per profile (config `prewarmVcpus`): the peak vCPUs the capacity model (`npm run bench:model`,
+ * lib/model/bench.ts) gives the profile's unit of work proven warm — what pre-warm must have ready for it:
+ *   devnet: 288, a 4-tx block (the contest's shape; the poller starts a run per block range);
+ *   aztec: 28,672, a mainnet-like epoch of 32 × 72 txs (the broker warms at an epoch's first job): both compute
+ *   environments full at the default maxVcpus 14,336 — the model's epoch peaks there.
+ * Filled in queue order (spot first) and capped at each environment's maxVcpus. The bench's pre-warm rows use these.
+ */
+export const DEFAULT_PREWARM_VCPUS: Readonly<Record<ProfileName, number>> = { devnet: 288, aztec: 28_672 };
+
+/** Pre-warm vCPUs of a deployment: `prewarmVcpus`, or the profile's default. */
+export function prewarmVcpusFor(config: Pick<ProverConfig, 'prewarmVcpus' | 'profile'>): number {
+  return config.prewarmVcpus ?? DEFAULT_PREWARM_VCPUS[config.profile];
+}
+
 /** The cdk.json context key holding the config object. */
 export const CONFIG_CONTEXT_KEY = 'prover';
 
@@ -112,6 +127,14 @@ const ProverConfigSchema = z
     maxVcpus: integer('must be a positive integer', 1).default(14_336),
     /** vCPUs kept running while idle (minvCpus of the first environment): skips the cold start, billed. */
     warmVcpus: integer('must be a non-negative integer', 0).default(0),
+    /**
+     * Pre-warm (docs/prewarm.md): when the poller starts a run, or the broker sees the first job of a new epoch,
+     * the compute environments' desired vCPUs are raised to this in all (never lowered) ahead
+     * of the work, filled in queue order (spot first), each environment capped at maxVcpus; Batch scales back
+     * down by itself once no job needs them. 0 disables. Default: the profile's DEFAULT_PREWARM_VCPUS (capacity
+     * model). Billed while the instances idle before jobs reach them.
+     */
+    prewarmVcpus: integer('must be a non-negative integer', 0).optional(),
     /** Keep idle instances this long after their last job (Batch allows 20–10080): warm reuse, billed. */
     minScaleDownDelayMinutes: integer('must be an integer between 20 and 10080', 20, 10080).optional(),
     /** Spot compute environment (order 1 in the queue). */

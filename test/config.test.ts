@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CONFIG_KEYS, ConfigError, envVarName, loadConfig } from '../lib/config.ts';
+import { CONFIG_KEYS, ConfigError, DEFAULT_PREWARM_VCPUS, envVarName, loadConfig, prewarmVcpusFor } from '../lib/config.ts';
 import { InputError, ProverError } from '../lib/errors.ts';
 import { cdkJsonContext } from '../lib/infra/prover-app.ts';
 
@@ -173,6 +173,19 @@ describe('loadConfig errors name the bad key, what is wrong and what was given',
     expect(err).toBeInstanceOf(ProverError);
     expect(err.retryable).toBe(false);
     expect(err.name).toBe('ConfigError');
+  });
+
+  it('prewarmVcpus: the profile\'s capacity-model default, set by -c prover.prewarmVcpus / PROVER_PREWARM_VCPUS, 0 disables', () => {
+    expect(loadConfig().prewarmVcpus).toBeUndefined();
+    expect(prewarmVcpusFor(loadConfig())).toBe(DEFAULT_PREWARM_VCPUS.devnet);
+    expect(prewarmVcpusFor(loadConfig({ env: { PROVER_PROFILE: 'aztec' } }))).toBe(DEFAULT_PREWARM_VCPUS.aztec);
+    expect(DEFAULT_PREWARM_VCPUS).toEqual({ devnet: 288, aztec: 28_672 });
+    const context = { ...cdkJsonContext(), 'prover.prewarmVcpus': '512' };
+    expect(loadConfig({ context }).prewarmVcpus).toBe(512);
+    expect(prewarmVcpusFor(loadConfig({ context, env: { PROVER_PREWARM_VCPUS: '0' } }))).toBe(0);
+    expect(envVarName('prewarmVcpus')).toBe('PROVER_PREWARM_VCPUS');
+    expect(() => loadConfig({ context: { 'prover.prewarmVcpus': '-1' } })).toThrow(/config: "prewarmVcpus" must be a non-negative integer \(got "-1"\)/);
+    expect(() => loadConfig({ env: { PROVER_PREWARM_VCPUS: 'lots' } })).toThrow(/config: "prewarmVcpus" must be a non-negative integer/);
   });
 
   it('cross-key rules: one compute environment at least, warm capacity within the maximum, no test CRS on aztec', () => {

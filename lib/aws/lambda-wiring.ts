@@ -23,6 +23,7 @@ import type { ArtifactStore } from '../proving/artifact-store.ts';
 import type { ProtocolProfile } from '../proving/profile.ts';
 import { l1Adapter, l1Submitter } from '../protocols/l1-adapters.ts';
 import { getProfile } from '../protocols/registry.ts';
+import { prewarmBatchClient, prewarmComputeEnvironments, prewarmTargetFromEnv } from './batch-prewarm.ts';
 import { publishRunAge } from './run-age-metric.ts';
 import { S3ArtifactStore } from './s3-artifact-store.ts';
 import { createS3Client, s3ConfigFromEnv } from './s3-client.ts';
@@ -106,6 +107,10 @@ export async function pollForLambda(_event: PollEvent, env: PollerEnv, log: Lamb
     maxRunsPerPoll: env.MAX_RUNS_PER_POLL,
   });
   publishRunAge({ stateMachineArn: env.STATE_MACHINE_ARN, oldestRunStartedAt: result.oldestRunStartedAt, now: new Date() });
+  // A run started: raise the compute environments' desired vCPUs now, while Plan runs (never throws).
+  if (result.started.length > 0 && env.PREWARM_VCPUS > 0) {
+    await prewarmComputeEnvironments(prewarmBatchClient(), prewarmTargetFromEnv(env), (level, message, fields) => log[level](message, fields));
+  }
   log.info('polled', { pending: result.pending.toString(), proven: result.proven.toString(), started: result.started, alreadyRunning: result.alreadyRunning, gaveUp: result.gaveUp, waiting: result.waiting });
   return result;
 }

@@ -17,7 +17,7 @@
  */
 import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
-import { InputError, ProverError } from '../errors.ts';
+import { describeError, InputError, ProverError } from '../errors.ts';
 import type { ArtifactStore } from '../proving/artifact-store.ts';
 import { jobId } from '../proving/job-id.ts';
 import { aztecJobSpecSchema, type AztecJobSpec } from '../proving/job-spec.ts';
@@ -33,7 +33,7 @@ import {
   type ProvingJob,
   type ProvingJobStatus,
 } from './contract.ts';
-import type { BrokerJobRecord, BrokerJobTable, JobExecutions } from './ports.ts';
+import type { BrokerJobRecord, BrokerJobTable, CapacityWarmer, JobExecutions } from './ports.ts';
 import { inlineResultUri, locateJob, type ProofStoreScope } from './proof-uri.ts';
 
 /** Characters Aztec's ids use (`<epoch>:<TYPE>:<sha256>`); they become S3 key segments. */
@@ -53,6 +53,11 @@ export interface ProvingBrokerOptions {
    */
   readonly maxEpochsToKeep?: number;
   readonly log?: (message: string, fields?: Record<string, unknown>) => void;
+  /**
+   * Pre-warm at the first job of a new epoch (ports.ts CapacityWarmer).
+   * @default - none
+   */
+  readonly warmer?: CapacityWarmer;
   /** @default Date.now */
   readonly now?: () => number;
 }
@@ -62,6 +67,8 @@ export class ProvingBroker {
   private readonly log: NonNullable<ProvingBrokerOptions['log']>;
   private readonly now: () => number;
   private agentWarned = false;
+  /** The last epoch this process pre-warmed for: one pre-warm per epoch, also for epoch 0 (height 0 = none seen). */
+  private warmedEpoch?: number;
 
   constructor(private readonly options: ProvingBrokerOptions) {
     this.keep = options.maxEpochsToKeep ?? 1;
@@ -86,6 +93,7 @@ export class ProvingBroker {
     const created = await table.create(record);
     if (!created.created) return this.statusOfExisting(created.existing, job);
     await table.raiseEpochHeight(job.epochNumber);
+    if ((job.epochNumber > height || height === 0) && this.warmedEpoch !== job.epochNumber) this.prewarm(job.epochNumber);
     await this.options.executions.start(record.execution, executionInput(record));
     this.log('enqueued', { id: job.id, type: jobTypeName(job.type), epoch: job.epochNumber, execution: record.execution });
     return { status: 'not-found' };
@@ -160,6 +168,16 @@ export class ProvingBroker {
     }
     if (old.length > 0) this.log('dropped old epochs', { below: oldest, jobs: old.length });
     return old.length;
+  }
+
+  /** Starts the warmer without waiting for it: the enqueue answers the node at once, a failure is only logged. */
+  private prewarm(epoch: number): void {
+    const { warmer } = this.options;
+    if (!warmer) return;
+    this.warmedEpoch = epoch;
+    Promise.resolve()
+      .then(() => warmer.warm(epoch))
+      .catch((err: unknown) => this.log('pre-warm failed (capacity scales on demand instead)', { epoch, error: describeError(err) }));
   }
 
   private async statusOfExisting(existing: BrokerJobRecord, job: ProvingJob): Promise<ProvingJobStatus> {

@@ -56,3 +56,12 @@ export interface JobExecutions {
   stop(name: string, cause: string): Promise<void>;
   describe(name: string): Promise<{ readonly status: ExecutionState; readonly error?: string; readonly cause?: string } | undefined>;
 }
+
+/**
+ * Pre-warm: raises compute capacity ahead of an epoch's jobs. The broker calls it, without waiting, at the first
+ * job of a new epoch; a failure is logged, never fails the enqueue. Cloud: Batch desired vCPUs
+ * (lib/aws/batch-prewarm.ts); `--local` has none (the local engine proves on this machine, nothing to warm).
+ */
+export interface CapacityWarmer {
+  warm(epoch: number): Promise<void>;
+}

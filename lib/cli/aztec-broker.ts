@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { Command } from 'commander';
+import { BatchCapacityWarmer, parsePrewarmOutput, prewarmBatchClient } from '../aws/batch-prewarm.ts';
 import { DynamoBrokerTable } from '../aws/dynamo-broker-table.ts';
 import { S3ArtifactStore } from '../aws/s3-artifact-store.ts';
 import { createS3Client, s3ConfigFromEnv } from '../aws/s3-client.ts';
@@ -138,6 +139,8 @@ async function serveCloud(opts: BrokerOptions, maxEpochsToKeep: number, port: nu
   const stateMachineArn = pick(opts.stateMachineArn, STACK_OUTPUTS.brokerStateMachineArn, '--state-machine-arn');
   const bucket = pick(opts.bucket, STACK_OUTPUTS.bucketName, '--bucket');
   const table = new DynamoBrokerTable({ client: new DynamoDBClient({}), tableName });
+  // Pre-warm at an epoch's first job, as the stack configures it (prewarmVcpus); off when its outputs were not read.
+  const prewarm = parsePrewarmOutput(outputs[STACK_OUTPUTS.brokerPrewarm]);
   const broker = new ProvingBroker({
     table,
     executions: new SfnJobExecutions(new SFNClient({}), stateMachineArn),
@@ -145,6 +148,7 @@ async function serveCloud(opts: BrokerOptions, maxEpochsToKeep: number, port: nu
     scope: { bucket, prefix: PROOF_STORE_PREFIX, inlinePrefix: INLINE_PREFIX },
     maxEpochsToKeep,
     log,
+    ...(prewarm ? { warmer: new BatchCapacityWarmer(prewarmBatchClient(), prewarm, (_level, message, fields) => log(message, fields)) } : {}),
   });
   warnIfExposed(opts.host, log);
   const served = await serveBroker({ broker, host: opts.host, port, log, healthy: () => table.epochHeight().then(() => true) });

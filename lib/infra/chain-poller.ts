@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Fn } from 'aws-cdk-lib';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -6,6 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { acknowledgeNag, nagRef, nagStateMachineName } from './nag.ts';
+import { prewarmStatement, type PrewarmProps } from './prover-compute.ts';
 import { ProverFunction } from './prover-function.ts';
 
 export interface ChainPollerProps {
@@ -21,6 +22,11 @@ export interface ChainPollerProps {
   /** Environment of the poller (profile, L1 endpoints, rollup address …). */
   readonly environment: Readonly<Record<string, string>>;
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * Pre-warm when a run starts: raise these environments' desired vCPUs to `vcpus` (lib/aws/batch-prewarm.ts).
+   * @default - off
+   */
+  readonly prewarm?: PrewarmProps;
 }
 
 /**
@@ -33,12 +39,23 @@ export class ChainPoller extends Construct {
 
   constructor(scope: Construct, id: string, props: ChainPollerProps) {
     super(scope, id);
+    const prewarm = props.prewarm && props.prewarm.vcpus > 0 && props.prewarm.computeEnvironments.length > 0 ? props.prewarm : undefined;
     const fn = new ProverFunction(this, 'Poller', {
       handlerName: 'poller',
       description: 'Reads the rollup tips on L1 and starts a proving run per unproven range',
       timeout: Duration.seconds(50), // shorter than the 1-minute tick: polls never overlap
       memorySize: 256,
-      environment: { ...props.environment, STATE_MACHINE_ARN: props.stateMachine.stateMachineArn },
+      environment: {
+        ...props.environment,
+        STATE_MACHINE_ARN: props.stateMachine.stateMachineArn,
+        PREWARM_VCPUS: String(prewarm ? prewarm.vcpus : 0),
+        ...(prewarm
+          ? {
+              PREWARM_COMPUTE_ENVIRONMENTS: Fn.join(',', prewarm.computeEnvironments.map((e) => e.computeEnvironmentArn)),
+              PREWARM_MAX_VCPUS: String(prewarm.maxVcpus),
+            }
+          : {}),
+      },
       logRetention: props.logRetention,
     });
     this.function = fn.function;
@@ -47,6 +64,7 @@ export class ChainPoller extends Construct {
     // (grantRead would add DescribeStateMachine, ListActivities, DescribeActivity on *).
     props.stateMachine.grant(this.function, 'states:ListExecutions');
     props.stateMachine.grantExecution(this.function, 'states:DescribeExecution');
+    if (prewarm) this.function.addToRolePolicy(prewarmStatement(prewarm.computeEnvironments));
 
     const scheduleRole = new iam.Role(this, 'ScheduleRole', {
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com'),

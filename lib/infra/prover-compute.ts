@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { acknowledgeNag } from './nag.ts';
 
@@ -48,6 +49,12 @@ export class ProverCompute extends Construct {
   public readonly spotEnvironment?: batch.ManagedEc2EcsComputeEnvironment;
   public readonly onDemandEnvironment?: batch.ManagedEc2EcsComputeEnvironment;
   public readonly jobQueue: batch.JobQueue;
+  /**
+   * What pre-warm raises (lib/aws/batch-prewarm.ts), in queue order: the target fills the first environment (spot
+   * if enabled) up to its maxvCpus, the rest goes to the next — as Batch places jobs, and as the capacity model
+   * pre-warms.
+   */
+  public readonly prewarmEnvironments: readonly batch.IComputeEnvironment[];
 
   constructor(scope: Construct, id: string, props: ProverComputeProps) {
     super(scope, id);
@@ -136,6 +143,8 @@ export class ProverCompute extends Construct {
       computeEnvironments.push({ computeEnvironment: this.onDemandEnvironment, order: ON_DEMAND_ORDER });
     }
 
+    this.prewarmEnvironments = [this.spotEnvironment, this.onDemandEnvironment].filter((e) => e !== undefined);
+
     this.jobQueue = new batch.JobQueue(this, 'JobQueue', {
       computeEnvironments,
       priority: 1,
@@ -151,6 +160,29 @@ export class ProverCompute extends Construct {
       })),
     });
   }
+}
+
+/** Pre-warm's wiring into the poller and the broker (lib/aws/batch-prewarm.ts). */
+export interface PrewarmProps {
+  /** The stack's compute environments, in job-queue order. */
+  readonly computeEnvironments: readonly batch.IComputeEnvironment[];
+  /** Desired vCPUs in all (0: off). */
+  readonly vcpus: number;
+  /** maxvCpus of each environment (the stack's maxVcpus). */
+  readonly maxVcpus: number;
+}
+
+/**
+ * What pre-warm may do: read and raise the given compute environments, nothing else. Batch's
+ * UpdateComputeEnvironment takes a compute-environment ARN; the module still works if DescribeComputeEnvironments
+ * is refused on these ARNs (it then asks for the target unread, and Batch refuses any decrease itself).
+ */
+export function prewarmStatement(environments: readonly batch.IComputeEnvironment[], sid?: string): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    ...(sid !== undefined ? { sid } : {}),
+    actions: ['batch:DescribeComputeEnvironments', 'batch:UpdateComputeEnvironment'],
+    resources: environments.map((e) => e.computeEnvironmentArn),
+  });
 }
 
 function validate(props: ProverComputeProps, spot: boolean, onDemand: boolean, warmVcpus: number): void {

@@ -2,7 +2,7 @@ import { isAbsolute, join } from 'node:path';
 import { Annotations, CfnOutput, Duration, Stack, type StackProps, Token } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { ConfigError, type ProverConfig } from '../config.ts';
+import { ConfigError, prewarmVcpusFor, type ProverConfig } from '../config.ts';
 import type { ProtocolProfile } from '../proving/profile.ts';
 import { ArtifactBucket } from './artifact-bucket.ts';
 import { ChainPoller } from './chain-poller.ts';
@@ -43,6 +43,8 @@ export const STACK_OUTPUTS = {
   brokerStateMachineArn: 'BrokerStateMachineArn',
   brokerPolicyArn: 'BrokerPolicyArn',
   proofStore: 'ProofStore',
+  /** aztec profile: JSON {"vcpus", "computeEnvironments"}: what the broker pre-warms at an epoch's first job. */
+  brokerPrewarm: 'BrokerPrewarm',
 } as const;
 
 /** The outputs only an aztec-profile stack has (its proving broker's). */
@@ -51,6 +53,7 @@ export const BROKER_OUTPUTS: readonly string[] = [
   STACK_OUTPUTS.brokerStateMachineArn,
   STACK_OUTPUTS.brokerPolicyArn,
   STACK_OUTPUTS.proofStore,
+  STACK_OUTPUTS.brokerPrewarm,
 ];
 
 export interface ProverStackProps extends StackProps {
@@ -207,6 +210,9 @@ export class ProverStack extends Stack {
       logRetention,
     });
 
+    // Pre-warm (lib/aws/batch-prewarm.ts): the poller at a run's start, the broker at an epoch's first job.
+    const prewarm = { computeEnvironments: this.compute.prewarmEnvironments, vcpus: prewarmVcpusFor(config), maxVcpus: config.maxVcpus };
+
     const l1Configured = config.rpcUrls.length > 0 && config.rollupAddress !== undefined;
     if (!l1Configured) {
       Annotations.of(this).addWarningV2(
@@ -220,6 +226,7 @@ export class ProverStack extends Stack {
       enabled: l1Configured,
       environment: { ...l1Environment, MAX_RUNS_PER_POLL: String(config.maxRunsPerPoll) },
       logRetention,
+      prewarm,
     });
 
     this.observability = new ProverObservability(this, 'Observability', {
@@ -240,6 +247,7 @@ export class ProverStack extends Stack {
         resourceClasses: profile.resourceClasses,
         retryAttempts: config.retryAttempts,
         logRetention,
+        prewarm,
       });
     }
 
@@ -263,6 +271,7 @@ export class ProverStack extends Stack {
       output(STACK_OUTPUTS.brokerTableName, this.broker.table.table.tableName, 'Proving broker: job table (prover aztec-broker reads it from here)');
       output(STACK_OUTPUTS.brokerStateMachineArn, this.broker.workflow.stateMachine.stateMachineArn, 'Proving broker: one execution per Aztec job');
       output(STACK_OUTPUTS.brokerPolicyArn, this.broker.brokerPolicy.managedPolicyArn, "Attach to the prover node host's role: broker + proof store permissions");
+      output(STACK_OUTPUTS.brokerPrewarm, this.toJsonString(this.broker.prewarmTarget), 'Proving broker: desired vCPUs and compute environments it pre-warms at an epoch\'s first job (vcpus 0: off)');
       output(STACK_OUTPUTS.proofStore, `s3://${bucket.bucketName}/${PROOF_STORE_PREFIX.slice(0, -1)}`, "The prover node's PROVER_PROOF_STORE");
     }
   }

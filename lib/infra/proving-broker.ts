@@ -9,6 +9,7 @@ import type { ResourceClass } from '../proving/profile.ts';
 import { BrokerTable } from './broker-table.ts';
 import { BrokerWorkflow } from './broker-workflow.ts';
 import { acknowledgeNag, nagRef } from './nag.ts';
+import { prewarmStatement, type PrewarmProps } from './prover-compute.ts';
 
 export interface ProvingBrokerProps {
   readonly bucket: s3.IBucket;
@@ -17,6 +18,12 @@ export interface ProvingBrokerProps {
   readonly resourceClasses: Readonly<Record<string, ResourceClass>>;
   readonly retryAttempts: number;
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * Pre-warm at the first job of a new epoch: the broker process may raise these environments' desired vCPUs
+   * (lib/aws/batch-prewarm.ts); `prewarmTarget` is what it reads from the stack output.
+   * @default - off
+   */
+  readonly prewarm?: PrewarmProps;
 }
 
 /**
@@ -29,6 +36,8 @@ export class ProvingBroker extends Construct {
   public readonly table: BrokerTable;
   public readonly workflow: BrokerWorkflow;
   public readonly brokerPolicy: iam.ManagedPolicy;
+  /** `{"vcpus", "computeEnvironments": [arn…], "maxVcpus"}` for the broker process (stack output BrokerPrewarm). */
+  public readonly prewarmTarget: { readonly vcpus: number; readonly computeEnvironments: readonly string[]; readonly maxVcpus?: number };
 
   constructor(scope: Construct, id: string, props: ProvingBrokerProps) {
     super(scope, id);
@@ -51,6 +60,10 @@ export class ProvingBroker extends Construct {
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
     const table = this.table.table;
+    const prewarm = props.prewarm && props.prewarm.vcpus > 0 && props.prewarm.computeEnvironments.length > 0 ? props.prewarm : undefined;
+    this.prewarmTarget = prewarm
+      ? { vcpus: prewarm.vcpus, computeEnvironments: prewarm.computeEnvironments.map((e) => e.computeEnvironmentArn), maxVcpus: prewarm.maxVcpus }
+      : { vcpus: 0, computeEnvironments: [] };
     this.brokerPolicy = new iam.ManagedPolicy(this, 'BrokerPolicy', {
       description: "aztec-aws-prover broker + Aztec prover node: the job table, the per-job executions, the node's proof store",
       statements: [
@@ -68,6 +81,7 @@ export class ProvingBroker extends Construct {
         }),
         // A HEAD of a missing object answers 404 (not 403) only with ListBucket: the broker checks inputs exist.
         new iam.PolicyStatement({ sid: 'ProofStoreLookups', actions: ['s3:ListBucket'], resources: [props.bucket.bucketArn] }),
+        ...(prewarm ? [prewarmStatement(prewarm.computeEnvironments, 'PrewarmComputeEnvironments')] : []),
       ],
     });
     acknowledgeNag(

@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { BlockShape, ProtocolProfile } from '../proving/profile.ts';
+import { DEFAULT_PREWARM_VCPUS } from '../config.ts';
 import { planCapacity, UNLIMITED_VCPUS } from './capacity-search.ts';
 import { DEFAULT_THREAD_SCALING_EXPONENT, defaultDurations } from './durations.ts';
 import { ISSUE_14_BASELINE, MAP_CONCURRENCY, PLAN_WRITE_PARALLELISM, SUBMIT_JOB_RETRY } from './fixes.ts';
@@ -72,7 +73,7 @@ export function runModelBench(profile: ProtocolProfile, exponent = DEFAULT_THREA
     const retry: Scenario = { ...map, latencies: { ...AWS_LATENCIES, submitRetry: SUBMIT_JOB_RETRY } };
     const levelsCap = planCapacity(workload, retry, PROOF_WINDOW_SECONDS, 32).maxVcpus?.value;
     const sized: Scenario = { ...retry, deployment: DEFAULT_DEPLOYMENT };
-    const prewarmed = withPrewarm(workload, sized);
+    const prewarmed = withPrewarm(sized, DEFAULT_PREWARM_VCPUS.aztec);
     const dataflowCap = planCapacity(workload, { ...retry, design: 'dataflow' }, PROOF_WINDOW_SECONDS, 32).maxVcpus?.value;
     const broker: Scenario = { ...sized, design: 'dataflow' };
     const steps: [string, Scenario][] = [
@@ -81,9 +82,9 @@ export function runModelBench(profile: ProtocolProfile, exponent = DEFAULT_THREA
       [`+ Map concurrency ${MAP_CONCURRENCY.toLocaleString('en-US')} (SubmitJob retries as filed)`, map],
       [`+ SubmitJob retries ${SUBMIT_JOB_RETRY.intervalSeconds} s × 2^n ≤ ${SUBMIT_JOB_RETRY.maxDelaySeconds} s, ${SUBMIT_JOB_RETRY.maxAttempts - 1} retries`, retry],
       [`+ maxVcpus ${DEFAULT_DEPLOYMENT.maxVcpus.toLocaleString('en-US')} (the new default)`, sized],
-      [`+ pre-warm ${prewarmed.prewarmVcpus?.toLocaleString('en-US')} vCPUs at the epoch's end`, prewarmed],
+      [`+ pre-warm ${prewarmed.prewarmVcpus?.toLocaleString('en-US')} vCPUs at the epoch's end (prewarmVcpus, aztec default)`, prewarmed],
       [`dataflow (broker), maxVcpus ${DEFAULT_DEPLOYMENT.maxVcpus.toLocaleString('en-US')}, cold`, broker],
-      ['dataflow (broker) + pre-warm', withPrewarm(workload, broker)],
+      ['dataflow (broker) + pre-warm', withPrewarm(broker, DEFAULT_PREWARM_VCPUS.aztec)],
     ];
     const rows = steps.map(([step, scenario]) => {
       say(`  ${step}`);
@@ -118,9 +119,9 @@ export function runModelBench(profile: ProtocolProfile, exponent = DEFAULT_THREA
   const blockSteps: [string, Scenario][] = [
     ['as filed: levels, cold', current],
     ['as filed: levels, warm (no cold start)', { ...current, cold: false }],
-    ['levels + fixes + pre-warm at the block', withPrewarm(block, fixed)],
+    [`levels + fixes + pre-warm ${DEFAULT_PREWARM_VCPUS.devnet} vCPUs at the block (prewarmVcpus, devnet default)`, withPrewarm(fixed, DEFAULT_PREWARM_VCPUS.devnet)],
     ['dataflow (broker), cold', { ...fixed, design: 'dataflow' }],
-    ['dataflow (broker) + pre-warm', withPrewarm(block, { ...fixed, design: 'dataflow' })],
+    ['dataflow (broker) + pre-warm', withPrewarm({ ...fixed, design: 'dataflow' }, DEFAULT_PREWARM_VCPUS.devnet)],
   ];
   shapes.push({
     name: `block of 4 private txs (contest: ${CONTEST_BLOCK_SECONDS} s)`,
@@ -145,8 +146,15 @@ function baseline(): Scenario {
   };
 }
 
-/** The scenario with pre-warm: desired vCPUs raised to its own warm run's peak, ready at time 0. */
-function withPrewarm(workload: Workload, scenario: Scenario): Scenario {
-  const warm = answer(workload, { ...scenario, cold: false }, undefined);
-  return { ...scenario, prewarmVcpus: warm.peakVcpus };
+/**
+ * The scenario with pre-warm: desired vCPUs raised to `vcpus`, ready at time 0 — the stack's figure (lib/config.ts
+ * DEFAULT_PREWARM_VCPUS, chosen as the shape's warm peak: {@link warmPeakVcpus}).
+ */
+function withPrewarm(scenario: Scenario, vcpus: number): Scenario {
+  return { ...scenario, prewarmVcpus: vcpus };
+}
+
+/** The peak vCPUs of the scenario run warm (no cold start): what pre-warm must have ready for this shape. */
+export function warmPeakVcpus(workload: Workload, scenario: Scenario): number {
+  return answer(workload, { ...scenario, cold: false }, undefined).peakVcpus;
 }

@@ -20,6 +20,12 @@ export type PlanEnv = z.output<typeof planEnvSchema>;
 export const pollerEnvSchema = commonEnvSchema.extend({
   STATE_MACHINE_ARN: z.string().startsWith('arn:'),
   MAX_RUNS_PER_POLL: z.coerce.number().int().positive(),
+  /** Pre-warm (lib/aws/batch-prewarm.ts): desired vCPUs per environment when a run starts; 0 or unset: off. */
+  PREWARM_VCPUS: z.coerce.number().int().nonnegative().default(0),
+  /** Compute environment ARNs to pre-warm, comma-separated. */
+  PREWARM_COMPUTE_ENVIRONMENTS: list.default([]),
+  /** The stack's maxVcpus per environment: the cap when DescribeComputeEnvironments is refused. */
+  PREWARM_MAX_VCPUS: z.coerce.number().int().positive().optional(),
 });
 export type PollerEnv = z.output<typeof pollerEnvSchema>;
 

@@ -14,7 +14,7 @@ import { DynamoBrokerTable } from '../../lib/aws/dynamo-broker-table.ts';
 import { aztecJobIdFor, ProvingBroker } from '../../lib/broker/broker.ts';
 import { ABORTED_REASON, INLINE_PREFIX, PROOF_STORE_PREFIX, type BrokerExecutionInput } from '../../lib/broker/contract.ts';
 import { startBrokerServer, type RunningBrokerServer } from '../../lib/broker/json-rpc-server.ts';
-import type { ExecutionState, JobExecutions } from '../../lib/broker/ports.ts';
+import type { CapacityWarmer, ExecutionState, JobExecutions } from '../../lib/broker/ports.ts';
 import { synthesizeProverTemplate } from '../../lib/infra/prover-app.ts';
 import { createTableFromTemplate, startLocalDynamo, type LocalDynamo } from '../../lib/local/dynamo-server.ts';
 import { onlyResource, type CfnTemplate } from '../../lib/local/template.ts';
@@ -72,7 +72,7 @@ interface Harness {
 }
 let h: Harness;
 
-async function harness(options: { maxEpochsToKeep?: number } = {}): Promise<Harness> {
+async function harness(options: { maxEpochsToKeep?: number; warmer?: CapacityWarmer; log?: (message: string, fields?: Record<string, unknown>) => void } = {}): Promise<Harness> {
   const tableName = `broker-test-${++tableCount}`;
   await createTableFromTemplate(dynamo.client, template, onlyResource(template, 'AWS::DynamoDB::GlobalTable'), tableName);
   const table = new DynamoBrokerTable({ client: dynamo.client, tableName });
@@ -184,6 +184,45 @@ describe('enqueueProvingJob', () => {
     expect(decodeURIComponent(status.value!.split(',')[1]!)).toBe(resultJson);
     // A data: URI of another job type is refused.
     await expect(h.client.enqueueProvingJob({ id: `${id}x`, type: PARITY_BASE, epochNumber: 2, inputsUri })).rejects.toThrow(/not a PARITY_BASE job/);
+  });
+});
+
+/** Test double of the broker's pre-warm port: records each warm call; `fail` makes it reject. */
+class RecordingWarmer implements CapacityWarmer {
+  readonly epochs: number[] = [];
+  fail?: Error;
+  async warm(epoch: number): Promise<void> {
+    this.epochs.push(epoch);
+    if (this.fail) throw this.fail;
+  }
+}
+
+describe('pre-warm at the first job of a new epoch', () => {
+  it('warms once per new epoch (epoch 0 included), not for further jobs of the same or an older kept epoch', async () => {
+    await h.server.close();
+    const warmer = new RecordingWarmer();
+    h = await harness({ warmer, maxEpochsToKeep: 2 });
+    await h.client.enqueueProvingJob(await stagedJob(0));
+    await h.client.enqueueProvingJob(await stagedJob(0, PADDING));
+    await h.client.enqueueProvingJob(await stagedJob(5));
+    await h.client.enqueueProvingJob(await stagedJob(5, PADDING));
+    await h.client.enqueueProvingJob(await stagedJob(4));
+    await h.client.enqueueProvingJob(await stagedJob(6));
+    expect(warmer.epochs).toEqual([0, 5, 6]);
+    expect(h.executions.started).toHaveLength(6);
+  });
+
+  it('a failing pre-warm is logged and never fails the enqueue', async () => {
+    await h.server.close();
+    const warmer = new RecordingWarmer();
+    warmer.fail = new Error('TooManyRequestsException: Too Many Requests');
+    const lines: { message: string; fields?: Record<string, unknown> }[] = [];
+    h = await harness({ warmer, log: (message, fields) => lines.push({ message, ...(fields ? { fields } : {}) }) });
+    const job = await stagedJob(3);
+    expect(await h.client.enqueueProvingJob(job)).toEqual({ status: 'not-found' });
+    expect(await h.client.getProvingJobStatus(job.id)).toEqual({ status: 'in-queue' });
+    expect(h.executions.started).toHaveLength(1);
+    expect(lines).toContainEqual({ message: 'pre-warm failed (capacity scales on demand instead)', fields: { epoch: 3, error: 'TooManyRequestsException: Too Many Requests' } });
   });
 });
 
