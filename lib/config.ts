@@ -16,7 +16,7 @@
  */
 import { z } from 'zod';
 import { InputError } from './errors.ts';
-import { PROFILE_NAMES } from './profile-names.ts';
+import { PROFILE_NAMES, type ProfileName } from './profile-names.ts';
 
 /** CloudWatch Logs only accepts these retention periods (days). */
 const LOG_RETENTION_DAYS = [

@@ -30,7 +30,8 @@ import { createS3Client, s3ConfigFromEnv } from './s3-client.ts';
 import { SfnExecutions } from './sfn-executions.ts';
 
 /** The slice of the handlers' Powertools logger the wiring uses (the local runtime passes a stand-in). */
-export type LambdaLog = Pick<Logger, 'info'>;
+/** What the wiring logs through: Powertools' Logger on AWS; `warn` optional (tests pass a plain `info`). */
+export type LambdaLog = Pick<Logger, 'info'> & Partial<Pick<Logger, 'warn'>>;
 
 type CommonEnv = PlanEnv | PollerEnv | SubmitEnv;
 
@@ -109,7 +110,7 @@ export async function pollForLambda(_event: PollEvent, env: PollerEnv, log: Lamb
   publishRunAge({ stateMachineArn: env.STATE_MACHINE_ARN, oldestRunStartedAt: result.oldestRunStartedAt, now: new Date() });
   // A run started: raise the compute environments' desired vCPUs now, while Plan runs (never throws).
   if (result.started.length > 0 && env.PREWARM_VCPUS > 0) {
-    await prewarmComputeEnvironments(prewarmBatchClient(), prewarmTargetFromEnv(env), (level, message, fields) => log[level](message, fields));
+    await prewarmComputeEnvironments(prewarmBatchClient(), prewarmTargetFromEnv(env), (level, message, fields) => (level === 'warn' && log.warn ? log.warn(message, fields) : log.info(message, fields)));
   }
   log.info('polled', { pending: result.pending.toString(), proven: result.proven.toString(), started: result.started, alreadyRunning: result.alreadyRunning, gaveUp: result.gaveUp, waiting: result.waiting });
   return result;

@@ -42,7 +42,7 @@ export interface BenchResult {
 }
 
 /** Aztec blocks with synthetic tx hashes: `checkpoints` checkpoints of one block each. */
-function aztecEpoch(checkpoints: number, privateTxs: number, publicTxs: number): BlockShape[] {
+export function aztecEpoch(checkpoints: number, privateTxs: number, publicTxs: number): BlockShape[] {
   return Array.from({ length: checkpoints }, (_, b) => ({
     number: b + 1,
     checkpoint: b + 1,
