@@ -25,7 +25,7 @@ import { gunzipSync } from 'node:zlib';
 import { InputError, ProverError } from '../../../errors.ts';
 import type { AztecJobType } from '../job-types.ts';
 import { runBb } from '../../../proving/bb.ts';
-import { AZTEC_BB_VERSION, bundledAztecBbPath, openAztecBarretenberg, type AztecBbBackendChoice, type OpenedAztecBb } from './barretenberg.ts';
+import { AZTEC_BB_VERSION, bundledAztecBbPath, loadBn254Crs, loadGrumpkinCrs, openAztecBarretenberg, type AztecBbBackendChoice, type OpenedAztecBb } from './barretenberg.ts';
 import { aztecCircuitFor, BB_FLAGS_FOR_TARGET, type AztecCircuitRow } from './prover-circuits.ts';
 import type { AztecCrsDir } from './crs-dir.ts';
 import { loadAztecCircuit, testCrsVerificationKey } from './verification-keys.ts';
@@ -94,12 +94,21 @@ export async function proveAztecJob(request: AztecJobProofRequest): Promise<Azte
     // Aztec's agent verifies every proof before reporting it (bb-prover `createRecursiveProofAndVerify`).
     let proven: ProvenFields;
     if (bb.backend === 'native') {
-      // The native bb proves and verifies as Aztec's own agent does: the bb 4.1.2 CLI with bb-prover's flags,
-      // reading the CRS itself. The bb.js process is closed first: it holds a copy of the CRS and the circuit,
-      // which a 2^24-gate root rollup cannot spare beside its prover on a machine under ~32 GB.
+      // The native bb proves as Aztec's own agent does: the bb 4.1.2 CLI with bb-prover's flags, reading the CRS
+      // itself. The bb.js process is closed first: it holds a copy of the CRS and the circuit, which a 2^24-gate
+      // root rollup cannot spare beside its prover on a machine under ~32 GB. bb.js verifies afterwards: bb's CLI
+      // verifier pairs with the ceremony's G2 point built into bb (measured: it rejects every proof made on a
+      // test CRS, "verification failed at pairing check"), bb.js with the CRS directory's own.
       await bb.close();
       bb = CLOSED;
-      proven = await proveAndVerifyWithBbCli(type, row, Buffer.from(artifact.bytecode, 'base64'), witness, vkData.keyAsBytes, request);
+      const { proof, publicInputs, proveMs } = await proveWithBbCli(type, row, Buffer.from(artifact.bytecode, 'base64'), witness, vkData.keyAsBytes, request);
+      bb = await open();
+      if (settings.ipaAccumulation) await loadGrumpkinCrs(bb.api, request.crs);
+      // Verifying reads the CRS's first point and its G2 point, not the whole circuit's worth.
+      await loadBn254Crs(bb.api, request.crs, Math.min(stats.numGatesDyadic + 1, 2 ** 16 + 1));
+      const verifyStarted = performance.now();
+      const { verified } = await bb.api.circuitVerify({ verificationKey: vkData.keyAsBytes, publicInputs, proof, settings });
+      proven = { proof, publicInputs, verified, proveMs, verifyMs: Math.round(performance.now() - verifyStarted) };
     } else {
       const proveStarted = performance.now();
       const { proof, publicInputs } = await bb.api.circuitProve({
@@ -147,52 +156,37 @@ interface ProvenFields {
 }
 
 /**
- * `bb prove` then `bb verify` of bb 4.1.2, as bb-prover's `BBNativeRollupProver` calls them (src/bb/execute.ts:
- * the target's flags, `-b` bytecode, `-w` witness stack, `-k` vk, `-o` out; `verify -p -k -i`) → bb's `proof` and
- * `public_inputs` files as 32-byte fields. bb's own environment applies, e.g. BB_SLOW_LOW_MEMORY=1 (its
- * --slow_low_memory: file-backed polynomials). The CLI verifies because Aztec's agent does: measured, bb.js's
- * `circuitVerify` rejected a 2^24 root rollup proof (keccak) that this CLI made against the same key.
+ * `bb prove` of bb 4.1.2 as bb-prover's `BBNativeRollupProver` calls it (src/bb/execute.ts: the target's flags,
+ * `-b` bytecode, `-w` witness stack, `-k` vk, `-o` out) → bb's `proof` and `public_inputs` files as 32-byte fields.
+ * bb's own environment applies, e.g. BB_SLOW_LOW_MEMORY=1 (its --slow_low_memory: file-backed polynomials).
  */
-async function proveAndVerifyWithBbCli(
+async function proveWithBbCli(
   type: AztecJobType,
   row: AztecCircuitRow,
   bytecodeGz: Buffer,
   witness: Map<number, string>,
   vk: Uint8Array,
   request: AztecJobProofRequest,
-): Promise<ProvenFields> {
+): Promise<{ proof: Uint8Array[]; publicInputs: Uint8Array[]; proveMs: number }> {
   const dir = await mkdtemp(join(tmpdir(), `aztec-${type.toLowerCase()}-`));
-  const bbPath = request.bbPath ?? bundledAztecBbPath() ?? 'bb';
-  const env = request.threads !== undefined ? { env: { HARDWARE_CONCURRENCY: String(request.threads) } } : {};
-  const flags = BB_FLAGS_FOR_TARGET[row.target];
   try {
     await writeFile(join(dir, 'bytecode.gz'), bytecodeGz);
     await writeFile(join(dir, 'witness.gz'), compressWitnessStack([{ index: 0, witness }]));
     await writeFile(join(dir, 'vk'), vk);
     const proved = await runBb({
-      args: ['prove', ...flags, '-b', join(dir, 'bytecode.gz'), '-w', join(dir, 'witness.gz'), '-k', join(dir, 'vk'), '-o', join(dir, 'out'), '-c', request.crs.dir],
+      args: ['prove', ...BB_FLAGS_FOR_TARGET[row.target], '-b', join(dir, 'bytecode.gz'), '-w', join(dir, 'witness.gz'), '-k', join(dir, 'vk'), '-o', join(dir, 'out'), '-c', request.crs.dir],
       cwd: dir,
-      bbPath,
-      ...env,
+      bbPath: request.bbPath ?? bundledAztecBbPath() ?? 'bb',
+      ...(request.threads !== undefined ? { env: { HARDWARE_CONCURRENCY: String(request.threads) } } : {}),
     });
     if (!proved.ok) {
       throw new ProverError(`${type}: bb ${AZTEC_BB_VERSION} prove failed: ${proved.reason}`, { retryable: proved.retry, metaMessages: proved.stderr.trim().split('\n').slice(-5) });
-    }
-    const checked = await runBb({
-      args: ['verify', ...flags, '-p', join(dir, 'out', 'proof'), '-k', join(dir, 'vk'), '-i', join(dir, 'out', 'public_inputs'), '-c', request.crs.dir],
-      cwd: dir,
-      bbPath,
-      ...env,
-    });
-    // bb verify exits 1 on a proof that does not verify; a signal (OOM, reclaim) is a failure to check, retryable.
-    if (!checked.ok && checked.retry) {
-      throw new ProverError(`${type}: bb ${AZTEC_BB_VERSION} verify failed: ${checked.reason}`, { retryable: true, metaMessages: checked.stderr.trim().split('\n').slice(-5) });
     }
     const fields = async (file: string) => {
       const bytes = await readFile(join(dir, 'out', file));
       return Array.from({ length: bytes.length / 32 }, (_, i) => new Uint8Array(bytes.subarray(i * 32, (i + 1) * 32)));
     };
-    return { proof: await fields('proof'), publicInputs: await fields('public_inputs'), verified: checked.ok, proveMs: Math.round(proved.durationMs), verifyMs: Math.round(checked.durationMs) };
+    return { proof: await fields('proof'), publicInputs: await fields('public_inputs'), proveMs: Math.round(proved.durationMs) };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
