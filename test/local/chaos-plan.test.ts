@@ -102,4 +102,32 @@ describe('chaos L1 RPC proxy', () => {
       await new Promise((resolve) => server.close(resolve));
     }
   });
+
+  it('drops the response to a marked request after the upstream handled it', async () => {
+    const handled: string[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => {
+        handled.push(body);
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    const proxy = await startRpcProxy({ host: '127.0.0.1', port });
+    const post = (body: string) => fetch(proxy.url, { method: 'POST', body, headers: { connection: 'close' } }).then((r) => r.text());
+    try {
+      const dropped = proxy.dropNextResponseTo('eth_sendRawTransaction');
+      expect(await post('{"method":"eth_call"}')).toBe('ok');
+      await expect(post('{"method":"eth_sendRawTransaction"}')).rejects.toThrow();
+      await dropped;
+      expect(handled).toEqual(['{"method":"eth_call"}', '{"method":"eth_sendRawTransaction"}']);
+      expect(proxy.stats.responsesDropped).toBe(1);
+      expect(await post('{"method":"eth_sendRawTransaction"}')).toBe('ok');
+    } finally {
+      await proxy.close();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
 });

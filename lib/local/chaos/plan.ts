@@ -17,6 +17,7 @@ export const FAULT_KINDS = [
   'duplicate-poll',
   'prove-block-race',
   'proof-window-closing',
+  'l1-tx-response-lost',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -33,7 +34,8 @@ export type PlannedFault =
   | { readonly id: string; readonly kind: 'l1-rpc-all-down'; readonly durationMs: number }
   | { readonly id: string; readonly kind: 'duplicate-poll'; readonly delayMs: number }
   | { readonly id: string; readonly kind: 'prove-block-race'; readonly first: 'poller' | 'prove-block'; readonly skewMs: number }
-  | { readonly id: string; readonly kind: 'proof-window-closing'; readonly secondsLeft: number };
+  | { readonly id: string; readonly kind: 'proof-window-closing'; readonly secondsLeft: number }
+  | { readonly id: string; readonly kind: 'l1-tx-response-lost' };
 
 export interface FaultPlan {
   readonly seed: number;
@@ -82,6 +84,8 @@ export function planFaults(seed: number, kinds: readonly FaultKind[] = FAULT_KIN
     { id: 'F7', kind: 'duplicate-poll', delayMs: int(0, 3_000) },
     { id: 'F8', kind: 'prove-block-race', first: pick(['poller', 'prove-block'] as const), skewMs: int(0, 50) },
     { id: 'F9', kind: 'proof-window-closing', secondsLeft: int(240, 480) },
+    // Appended (draws nothing): the earlier kinds' points stay where they were for every seed.
+    { id: 'F10', kind: 'l1-tx-response-lost' },
   ];
   return { seed, faults: all.filter((f) => kinds.includes(f.kind)) };
 }
@@ -107,6 +111,8 @@ export function describeFault(f: PlannedFault): string {
       return `a manual prove-block of the same range races the first poll (${f.first} first, ${f.skewMs} ms apart)`;
     case 'proof-window-closing':
       return `L1 time jumps so that ${f.secondsLeft} s are left in the proof window when Submit starts`;
+    case 'l1-tx-response-lost':
+      return `the primary L1 URL drops the response to Submit's first eth_sendRawTransaction (anvil mines it; the prover never hears)`;
   }
 }
 

@@ -7,8 +7,14 @@ import { createConnection, createServer, type Socket } from 'node:net';
 
 export interface RpcProxy {
   readonly url: string;
-  readonly stats: { forwarded: number; refused: number };
+  readonly stats: { forwarded: number; refused: number; responsesDropped: number };
   isDown(): boolean;
+  /**
+   * The next request whose bytes contain `marker` (e.g. `eth_sendRawTransaction`) reaches anvil, but its
+   * response is dropped and the connection closed: the node did the work, the client never hears. Resolves
+   * when that happened.
+   */
+  dropNextResponseTo(marker: string): Promise<void>;
   down(): void;
   up(): void;
   close(): Promise<void>;
@@ -16,8 +22,9 @@ export interface RpcProxy {
 
 export async function startRpcProxy(target: { host: string; port: number }): Promise<RpcProxy> {
   const open = new Set<Socket>();
-  const stats = { forwarded: 0, refused: 0 };
+  const stats = { forwarded: 0, refused: 0, responsesDropped: 0 };
   let isDown = false;
+  let dropArmed: { marker: string; fired: () => void } | undefined;
   const server = createServer((client) => {
     if (isDown) {
       stats.refused++;
@@ -36,8 +43,25 @@ export async function startRpcProxy(target: { host: string; port: number }): Pro
     };
     client.on('error', drop).on('close', drop);
     upstream.on('error', drop).on('close', drop);
-    client.pipe(upstream);
-    upstream.pipe(client);
+    let dropping = false;
+    client.on('data', (chunk: Buffer) => {
+      if (dropArmed && chunk.includes(dropArmed.marker)) {
+        dropping = true;
+      }
+      upstream.write(chunk);
+    });
+    upstream.on('data', (chunk: Buffer) => {
+      if (!dropping) {
+        client.write(chunk);
+        return;
+      }
+      stats.responsesDropped++;
+      const fired = dropArmed?.fired;
+      dropArmed = undefined;
+      client.destroy();
+      upstream.destroy();
+      fired?.();
+    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -57,6 +81,7 @@ export async function startRpcProxy(target: { host: string; port: number }): Pro
     up() {
       isDown = false;
     },
+    dropNextResponseTo: (marker) => new Promise<void>((resolve) => (dropArmed = { marker, fired: resolve })),
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of open) socket.destroy();
