@@ -135,8 +135,10 @@ export async function runDrill(opts: DrillOptions): Promise<Ledger> {
     const oneDown = planned('l1-rpc-one-down');
     const allDown = planned('l1-rpc-all-down');
     const window = planned('proof-window-closing');
+    const txLost = planned('l1-tx-response-lost');
+    let txLostAt = 0;
     const tampered = new Map<string, { faultId: string; run: string }>(); // job id → the fault that tampered with its S3 objects
-    let submitFaultsArmed = allDown !== undefined || window !== undefined;
+    let submitFaultsArmed = allDown !== undefined || window !== undefined || txLost !== undefined;
     let allDownUntil = 0;
     let windowDeadline: bigint | undefined;
     let refusedBefore = 0;
@@ -219,6 +221,14 @@ export async function runDrill(opts: DrillOptions): Promise<Ledger> {
           record(window).observed = `${after.secondsLeft} s left in the proof window when Submit started`;
           windowDeadline = after.deadline;
         }
+        if (txLost) {
+          const armed = txLost;
+          const run = currentRun;
+          void primary.dropNextResponseTo('eth_sendRawTransaction').then(() => {
+            txLostAt = Date.now();
+            inject(armed, `${primary.url} dropped the response to eth_sendRawTransaction of Submit in ${run}`);
+          });
+        }
         if (allDown) {
           primary.down();
           secondary.down();
@@ -242,7 +252,7 @@ export async function runDrill(opts: DrillOptions): Promise<Ledger> {
       const jobId = jobEnv['JOB_ID'] ?? '?';
       if (!seen.includes(jobId)) seen.push(jobId);
       if (!spot || record(spot).injected || attempt !== 1 || seen.indexOf(jobId) + 1 !== spot.jobOrdinal) return undefined;
-      inject(spot, `job ${jobId} (${typeOf.get(jobId) ?? 'type read at launch'}) of ${currentRun}, attempt 1`);
+      inject(spot, `job ${jobId} (#${spot.jobOrdinal} to start) of ${currentRun}, attempt 1`);
       spotJob = jobId;
       return { statusReason: `Host EC2 (instance ${spot.instanceId}) terminated.` };
     };
@@ -360,7 +370,7 @@ export async function runDrill(opts: DrillOptions): Promise<Ledger> {
     if (spot && record(spot).injected && spotJob) {
       const job = prover.executor.jobs.find((j) => j.env['JOB_ID'] === spotJob && j.attempts[0]?.statusReason.startsWith('Host EC2'));
       if (job) {
-        record(spot).where = record(spot).where?.replace('type read at launch', typeOf.get(spotJob) ?? 'unknown type');
+        record(spot).where = record(spot).where?.replace(`#${spot.jobOrdinal} to start`, `#${spot.jobOrdinal} to start: ${typeOf.get(spotJob) ?? 'unknown type'}`);
         record(spot).observed = `attempt 1: "${job.attempts[0]!.statusReason}"`;
         if (job.attempts.length > 1 && retryWorked(job)) record(spot).recovered = `Batch retried it: attempt ${job.attempts.length} ${job.attempts.at(-1)!.statusReason}`;
       }
@@ -384,6 +394,17 @@ export async function runDrill(opts: DrillOptions): Promise<Ledger> {
       const confirmed = await confirmedSubmissions(env);
       const after = confirmed.find((s) => Date.parse(s.at) >= allDownUntil);
       if (after && finalOk) record(allDown).recovered = `Submit retried past the outage; ${after.runId} confirmed in ${after.transactionHash} at ${after.at}`;
+      // With l1-tx-response-lost, Submit's send after the outage reached anvil (and was mined) but got no answer.
+      else if (txLostAt >= allDownUntil && submissions.length > 0 && finalOk) {
+        record(allDown).recovered = `Submit retried past the outage and sent its proof ${((txLostAt - allDownUntil) / 1000).toFixed(1)} s after L1 came back; mined in ${submissions[0]!.transactionHash}`;
+      }
+    }
+    if (txLost && record(txLost).injected) {
+      const forRange = submissions.filter((s) => s.fromBlock === 1);
+      const block = forRange[0] ? await getBlock(direct, { blockNumber: forRange[0].blockNumber }) : undefined;
+      const outcome = runs.find((r) => r.name === record(txLost).where?.split(' in ').at(-1));
+      if (forRange.length >= 1) record(txLost).observed = `the transaction was mined (L1 block ${forRange[0]!.blockNumber}${block ? `, ${block.transactions.length} tx` : ''}) but Submit got no answer; its run ended ${outcome?.status ?? '?'}${outcome?.error ? `: ${outcome.error.split('\n')[0]!.slice(0, 200)}` : ''}`;
+      if (forRange.length === 1 && finalOk && primary.stats.responsesDropped === 1) record(txLost).recovered = `one L2ProofVerified for 1..${forRange[0]!.toBlock} (${forRange[0]!.transactionHash}): no second submission`;
     }
     if (window && record(window).injected && windowDeadline !== undefined && submissions.length > 0) {
       const last = submissions.at(-1)!;
