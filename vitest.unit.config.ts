@@ -37,6 +37,7 @@ export const UNIT_SUITES = [
   'test/l1/compile-contracts.test.ts',
   'test/l1/l1-unavailable.test.ts',
   'test/l1/root-public-inputs.test.ts',
+  'test/local/chaos-plan.test.ts',
   'test/local/progress.test.ts',
   'test/model/model-cli.test.ts',
   'test/model/prewarm-default.test.ts',

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../errors.ts';
 import { readTips } from '../l1/read-tips.ts';
+import { formatLedger, runDrill } from '../local/chaos/drill.ts';
+import { formatPlan, parseSeed, planFaults } from '../local/chaos/plan.ts';
 import { startDevnetEnv } from '../local/devnet-env.ts';
 import type { LocalJobRecord } from '../local/batch-executor.ts';
 import { LocalProver, type LocalRunResult } from '../local/local-prover.ts';
@@ -27,6 +29,8 @@ export interface LocalOptions {
   dataDir: string;
   /** Prover image to run the jobs in (Docker); default: the bundled job runner as local processes. */
   image?: string;
+  /** Fault drill seed (docs/chaos.md): inject the seeded plan's faults, print the ledger, fail on a broken invariant. */
+  chaos?: string;
 }
 
 export const positive = (name: string) => (value: string) => {
@@ -45,12 +49,30 @@ export function register(program: Command): void {
     .option('--data-dir <dir>', 'scratch directory (local S3 data, generated verifier)', '.cache/local-run')
     .option('--image <tag>', 'run every proving job in this prover image (Docker), as AWS Batch would')
     .option('--json', 'print the summary as JSON', false)
+    .option('--chaos <seed>', 'fault drill: inject the seeded plan of failures (docs/chaos.md), print a ledger, exit 1 if an invariant fails')
     .action(async (opts: LocalOptions) => {
+      if (opts.chaos !== undefined) {
+        await runChaos(opts, opts.chaos);
+        return;
+      }
       const summary = await runLocal(opts, opts.json ? () => {} : (line) => console.log(line));
       if (opts.json) console.log(JSON.stringify(summary, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2));
       else printSummary(summary);
       if (summary.proven < summary.pending) process.exitCode = 1;
     });
+}
+
+async function runChaos(opts: LocalOptions, seedText: string): Promise<void> {
+  if (opts.image) throw new InputError('--chaos runs the jobs as local processes (it kills them and their bb); drop --image');
+  const plan = planFaults(parseSeed(seedText));
+  const say = opts.json ? (line: string) => process.stderr.write(`${line}\n`) : (line: string) => console.log(line);
+  say(formatPlan(plan));
+  await rm(opts.dataDir, { recursive: true, force: true });
+  await mkdir(opts.dataDir, { recursive: true });
+  const ledger = await runDrill({ plan, blocks: opts.blocks, txs: opts.txs, concurrency: opts.concurrency, dataDir: join(opts.dataDir, 'devnet'), say });
+  if (opts.json) console.log(JSON.stringify(ledger, null, 2));
+  else console.log(formatLedger(ledger));
+  if (!ledger.ok) process.exitCode = 1;
 }
 
 export interface LocalSummary {
