@@ -3,8 +3,8 @@
  * real checkpoint padding circuit — and surviving `kill -9` of its whole process group in the middle of that
  * job: restarted on the same state dir it still knows the job, proves it again and the facade, which kept
  * polling the same URL, gets the proof; it verifies against the reported key and a changed input does not.
- * (Base parity over non-trivial messages, 2^22 gates, goes through the broker in the epoch test of the container
- * tier, natively: test/container/aztec-epoch.test.ts.)
+ * (Base parity over non-trivial messages, 2^22 gates, also goes through the broker in the whole-epoch run,
+ * scripts/aztec-epoch/prove-epoch.ts: npm run epoch:aztec.)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
