@@ -5,7 +5,7 @@
  */
 import type { JobGraph, ProtocolProfile } from '../proving/profile.ts';
 import { SlotCapacity } from './capacity.ts';
-import { seededRandom } from './clock.ts';
+import { seededRandom } from '../seeded-random.ts';
 import { defaultDurations } from './durations.ts';
 import { LOCAL_LATENCIES, type Latencies } from './latencies.ts';
 import { simulate, type Simulation } from './simulate.ts';

@@ -4,7 +4,7 @@
  */
 import { InputError } from '../errors.ts';
 import { BatchCapacity, SlotCapacity, type ComputeEnvironment, type CostUsd } from './capacity.ts';
-import { seededRandom } from './clock.ts';
+import { seededRandom } from '../seeded-random.ts';
 import { PLAN_WRITE_PARALLELISM } from './fixes.ts';
 import { AWS_LATENCIES, FLEET_DISPATCH_SECONDS, MAINNET_EPOCH_SECONDS, type Latencies } from './latencies.ts';
 import { C7A_ON_DEMAND_USD_PER_VCPU_HOUR, C7A_SPOT_USD_PER_VCPU_HOUR, DEFAULT_INSTANCE_TYPES, instanceShape, STEP_FUNCTIONS_USD_PER_TRANSITION } from './pricing.ts';

@@ -6,6 +6,7 @@
  * the Submit step), not to wall-clock times, so a plan is realizable whatever the machine's speed: each fault is
  * armed until its trigger first happens, then fires once.
  */
+import { seededRandom } from '../../seeded-random.ts';
 
 export const FAULT_KINDS = [
   'kill-job',
@@ -53,20 +54,8 @@ export function parseSeed(text: string): number {
   return h >>> 0;
 }
 
-/** mulberry32: small, fast, good enough to pick fault points; deterministic across platforms. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function planFaults(seed: number, kinds: readonly FaultKind[] = FAULT_KINDS): FaultPlan {
-  const rand = prng(seed);
+  const rand = seededRandom(seed);
   const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
   const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)]!;
   const hex = (n: number) => Array.from({ length: n }, () => '0123456789abcdef'[int(0, 15)]).join('');
