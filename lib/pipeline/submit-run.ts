@@ -95,7 +95,18 @@ export async function submitRun(params: SubmitRunParameters): Promise<SubmitOutc
   }
 
   log('submitting root proof', { runId, fromBlock, toBlock, proofBytes: proof.length });
-  const sent = await rollup.submitRootProof({ fromBlock: BigInt(fromBlock), toBlock: BigInt(toBlock), publicInputs, proof });
+  let sent: Awaited<ReturnType<RollupSubmitter['submitRootProof']>>;
+  try {
+    sent = await rollup.submitRootProof({ fromBlock: BigInt(fromBlock), toBlock: BigInt(toBlock), publicInputs, proof });
+  } catch (err) {
+    // The send may have landed although its answer was lost (found by the chaos drill: a dropped response, then
+    // viem's fallback transport resends the signed tx and the node answers "nonce too low"). L1 decides.
+    const after = await rollup.readTips().catch(() => undefined);
+    if (after === undefined || after.proven < BigInt(toBlock)) throw err;
+    const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    return record(store, log, { runId, fromBlock, toBlock, status: 'already-proven', at: new Date().toISOString() }, false,
+      `the send reported "${reason}", but L1 shows blocks ${fromBlock}..${toBlock} proven (proven tip ${after.proven}): a send landed; not sending again`);
+  }
   return record(store, log, {
     runId, fromBlock, toBlock, status: 'confirmed', transactionHash: sent.transactionHash, gasUsed: sent.gasUsed.toString(), l1Block: sent.l1Block.toString(), at: new Date().toISOString(),
   }, false, `proved blocks ${fromBlock}..${toBlock} on L1 in ${sent.transactionHash} (gas ${sent.gasUsed})`);

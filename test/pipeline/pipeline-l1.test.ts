@@ -144,6 +144,29 @@ describe('submitRun', () => {
     expect(await ctx.prover.getTransactionCount({ address: ctx.prover.account.address })).toBe(nonceBefore);
   });
 
+  it('a send whose answer is lost although it landed: L1 says proven, so it records that and does not fail or resend', async () => {
+    const rollup = await freshRollup(1);
+    const store = new MemoryArtifactStore();
+    const runId = 'devnet-0000000001-0000000001-00000004';
+    await storeRootProof(store, runId, 1, 1);
+    const real = devnetRollupSubmitter(ctx.prover, rollup);
+    // TEST DOUBLE around the real submitter: the real transaction is sent and mined, then its answer is "lost".
+    const lostAnswer: typeof real = {
+      ...real,
+      submitRootProof: async (args) => {
+        await real.submitRootProof(args);
+        throw new Error('Nonce provided for the transaction is lower than the current nonce of the account');
+      },
+    };
+    const nonceBefore = await ctx.prover.getTransactionCount({ address: ctx.prover.account.address });
+    const outcome = await submitRun({ runId, store, rollup: lostAnswer });
+    expect(outcome).toMatchObject({ status: 'already-proven', noop: false });
+    expect(outcome.message).toMatch(/a send landed; not sending again/);
+    expect(await ctx.prover.getTransactionCount({ address: ctx.prover.account.address })).toBe(nonceBefore + 1);
+    expect((await readTips(ctx.prover, { address: rollup })).proven).toBe(1n);
+    expect(await store.exists(`runs/${runId}/submission.json`)).toBe(true);
+  });
+
   it('a tampered root proof is rejected on L1: nothing recorded, tip unchanged, the proof is kept', async () => {
     const rollup = await freshRollup(1);
     const store = new MemoryArtifactStore();
