@@ -17,10 +17,10 @@
  * environment's minScaleDownDelayMinutes ("The scale down delay does not apply to … newly launched instances that
  * have not yet run any jobs", API reference, ComputeScalingPolicy). No scheduled scale-down is needed.
  *
- * IAM: the stack grants both actions on its compute environments' ARNs only. Should DescribeComputeEnvironments
- * not honour resource-level permissions (Batch's Describe* calls are commonly granted on `*`), it is refused and
- * the target's maxVcpus stands in for the unread maxvCpus: each share is requested unread, which cannot lower
- * anything because Batch refuses a decrease ("already").
+ * IAM: the stack grants UpdateComputeEnvironment on its compute environments' ARNs and DescribeComputeEnvironments
+ * on `*` (it has no resource-level permissions). Should the read still be refused (e.g. an SCP), the target's
+ * maxVcpus stands in for the unread maxvCpus: each share is requested unread, which cannot lower anything because
+ * Batch refuses a decrease.
  *
  * Never throws: pre-warm is an optimisation, so every failure (throttling after the SDK's retries, a missing
  * permission, an environment being updated) is logged and the poll or enqueue goes on.

@@ -6,7 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { acknowledgeNag, nagRef, nagStateMachineName } from './nag.ts';
-import { prewarmStatement, type PrewarmProps } from './prover-compute.ts';
+import { prewarmStatements, type PrewarmProps } from './prover-compute.ts';
 import { ProverFunction } from './prover-function.ts';
 
 export interface ChainPollerProps {
@@ -64,7 +64,7 @@ export class ChainPoller extends Construct {
     // (grantRead would add DescribeStateMachine, ListActivities, DescribeActivity on *).
     props.stateMachine.grant(this.function, 'states:ListExecutions');
     props.stateMachine.grantExecution(this.function, 'states:DescribeExecution');
-    if (prewarm) this.function.addToRolePolicy(prewarmStatement(prewarm.computeEnvironments));
+    if (prewarm) for (const statement of prewarmStatements(prewarm.computeEnvironments)) this.function.addToRolePolicy(statement);
 
     const scheduleRole = new iam.Role(this, 'ScheduleRole', {
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com'),

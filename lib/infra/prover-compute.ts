@@ -173,16 +173,24 @@ export interface PrewarmProps {
 }
 
 /**
- * What pre-warm may do: read and raise the given compute environments, nothing else. Batch's
- * UpdateComputeEnvironment takes a compute-environment ARN; the module still works if DescribeComputeEnvironments
- * is refused on these ARNs (it then asks for the target unread, and Batch refuses any decrease itself).
+ * What pre-warm may do: raise the given compute environments (UpdateComputeEnvironment takes their ARNs) and read
+ * compute environments — DescribeComputeEnvironments supports no resource-level permissions (AWS's service
+ * authorization reference lists no resource type for it, like DescribeJobs), so it is granted on `*`: read-only,
+ * and it reveals only environment settings.
  */
-export function prewarmStatement(environments: readonly batch.IComputeEnvironment[], sid?: string): iam.PolicyStatement {
-  return new iam.PolicyStatement({
-    ...(sid !== undefined ? { sid } : {}),
-    actions: ['batch:DescribeComputeEnvironments', 'batch:UpdateComputeEnvironment'],
-    resources: environments.map((e) => e.computeEnvironmentArn),
-  });
+export function prewarmStatements(environments: readonly batch.IComputeEnvironment[], sid?: string): iam.PolicyStatement[] {
+  return [
+    new iam.PolicyStatement({
+      ...(sid !== undefined ? { sid } : {}),
+      actions: ['batch:UpdateComputeEnvironment'],
+      resources: environments.map((e) => e.computeEnvironmentArn),
+    }),
+    new iam.PolicyStatement({
+      ...(sid !== undefined ? { sid: `${sid}Read` } : {}),
+      actions: ['batch:DescribeComputeEnvironments'],
+      resources: ['*'],
+    }),
+  ];
 }
 
 function validate(props: ProverComputeProps, spot: boolean, onDemand: boolean, warmVcpus: number): void {

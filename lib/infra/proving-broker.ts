@@ -9,7 +9,7 @@ import type { ResourceClass } from '../proving/profile.ts';
 import { BrokerTable } from './broker-table.ts';
 import { BrokerWorkflow } from './broker-workflow.ts';
 import { acknowledgeNag, nagRef } from './nag.ts';
-import { prewarmStatement, type PrewarmProps } from './prover-compute.ts';
+import { prewarmStatements, type PrewarmProps } from './prover-compute.ts';
 
 export interface ProvingBrokerProps {
   readonly bucket: s3.IBucket;
@@ -81,7 +81,7 @@ export class ProvingBroker extends Construct {
         }),
         // A HEAD of a missing object answers 404 (not 403) only with ListBucket: the broker checks inputs exist.
         new iam.PolicyStatement({ sid: 'ProofStoreLookups', actions: ['s3:ListBucket'], resources: [props.bucket.bucketArn] }),
-        ...(prewarm ? [prewarmStatement(prewarm.computeEnvironments, 'PrewarmComputeEnvironments')] : []),
+        ...(prewarm ? prewarmStatements(prewarm.computeEnvironments, 'PrewarmComputeEnvironments') : []),
       ],
     });
     acknowledgeNag(

@@ -34,6 +34,7 @@ const ALLOWED_ON_ANY_RESOURCE: Readonly<Record<string, string>> = {
   'logs:DescribeResourcePolicies': `Step Functions execution logging: ${NO_RESOURCE_LEVEL}`,
   'logs:DescribeLogGroups': `Step Functions execution logging: ${NO_RESOURCE_LEVEL}`,
   'batch:DescribeJobs': `batch:submitJob.sync polls the job it submitted: ${NO_RESOURCE_LEVEL}`,
+  'batch:DescribeComputeEnvironments': `pre-warm reads the environments' desired/max vCPUs before raising them (read-only): ${NO_RESOURCE_LEVEL}`,
   'ecr:GetAuthorizationToken': `the ECS agent's login to ECR before pulling the prover image: ${NO_RESOURCE_LEVEL}`,
 };
 

@@ -112,7 +112,9 @@ describe('ProvingBroker (aztec profile)', () => {
     expect(statements['StartJobs']).toMatchObject({ Action: 'states:StartExecution', Resource: refOf(broker.workflow.stateMachine) });
     expect(statements['WatchAndStopJobs']!.Resource).toBe(`arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${attOf(broker.workflow.stateMachine, 'Name')}:*`);
     expect([...(statements['ProofStore']!.Resource as string[])].sort()).toEqual([PROOF_STORE_PREFIX, INLINE_PREFIX, 'jobs/'].map((p) => `${attOf(stack.artifacts.bucket, 'Arn')}/${p}*`).sort());
-    expect(Object.keys(statements).sort()).toEqual(['JobTable', 'ProofStore', 'ProofStoreLookups', 'StartJobs', 'WatchAndStopJobs']);
+    // Pre-warm: raise the stack's compute environments; read environments (no resource-level permissions).
+    expect(statements['PrewarmComputeEnvironmentsRead']).toMatchObject({ Action: 'batch:DescribeComputeEnvironments', Resource: '*' });
+    expect(Object.keys(statements).sort()).toEqual(['JobTable', 'PrewarmComputeEnvironments', 'PrewarmComputeEnvironmentsRead', 'ProofStore', 'ProofStoreLookups', 'StartJobs', 'WatchAndStopJobs']);
   });
 
   it('outputs tell the operator what to give the broker and the node', () => {
