@@ -3,7 +3,7 @@
  * @aws-sdk/client-dynamodb, so the broker's table code is the same as on AWS. With a directory it persists
  * across restarts. Tables are created from the synthesized template's definition, not a hand-written copy.
  */
-import { CreateTableCommand, DynamoDBClient, ResourceInUseException, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient, ResourceInUseException, waitUntilTableExists, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { ProverError } from '../errors.ts';
@@ -39,7 +39,7 @@ export async function startLocalDynamo(options: { directory?: string; port?: num
   };
 }
 
-/** Creates the template's table `logicalId` as `tableName` (keys, attributes, indexes); a no-op if it exists. */
+/** Creates the template's table `logicalId` as `tableName` (keys, attributes, indexes) and waits until it is ACTIVE; a no-op if it exists. */
 export async function createTableFromTemplate(client: DynamoDBClient, template: CfnTemplate, logicalId: string, tableName: string): Promise<void> {
   const resource = template.Resources[logicalId];
   if (!resource || !['AWS::DynamoDB::GlobalTable', 'AWS::DynamoDB::Table'].includes(resource.Type)) {
@@ -71,4 +71,7 @@ export async function createTableFromTemplate(client: DynamoDBClient, template: 
   } catch (err) {
     if (!(err instanceof ResourceInUseException)) throw err;
   }
+  // Even with createTableMs 0 dynalite turns a table ACTIVE asynchronously; under load a first query could meet
+  // ResourceNotFoundException (seen in CI), so wait as one would on AWS.
+  await waitUntilTableExists({ client, maxWaitTime: 60, minDelay: 1 }, { TableName: tableName });
 }
