@@ -87,8 +87,10 @@ export class ProvingBroker extends Construct {
     acknowledgeNag(
       this.brokerPolicy,
       'The broker starts one execution per job (names known at run time) and reads/writes objects of the proof ' +
-        'store, its inline jobs and job specs/records (keys known at run time), and queries the table\'s indexes.',
+        'store, its inline jobs and job specs/records (keys known at run time), and queries the table\'s indexes. ' +
+        'Pre-warm reads compute environments: batch:DescribeComputeEnvironments has no resource-level permissions.',
       [
+        ...(prewarm ? ['AwsSolutions-IAM5[Resource::*]'] : []),
         `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${nagRef(stateMachine, 'Name')}:*]`,
         `AwsSolutions-IAM5[Resource::${nagRef(props.bucket)}/${PROOF_STORE_PREFIX}*]`,
         `AwsSolutions-IAM5[Resource::${nagRef(props.bucket)}/${INLINE_PREFIX}*]`,
