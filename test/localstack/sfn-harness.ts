@@ -39,11 +39,32 @@ export interface ExecutionResult {
   payloads(): string[];
 }
 
+/**
+ * LocalStack's free build runs a Distributed Map with a thread per MaxConcurrency slot: the stack's 10,000 (AWS's
+ * maximum) exhausts the container's threads ("can't start new thread", then MemoryError; measured in CI), 1,000 ran.
+ * So a Distributed Map's MaxConcurrency is capped at LOCALSTACK_MAP_CONCURRENCY here — LocalStack only; the template
+ * tests assert the stack's own value.
+ */
+export const LOCALSTACK_MAP_CONCURRENCY = 1000;
+
+function capDistributedMaps(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(capDistributedMaps);
+  if (node === null || typeof node !== 'object') return node;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node)) out[k] = capDistributedMaps(v);
+  const processor = out['ItemProcessor'] as { ProcessorConfig?: { Mode?: string } } | undefined;
+  if (out['Type'] === 'Map' && processor?.ProcessorConfig?.Mode === 'DISTRIBUTED' && typeof out['MaxConcurrency'] === 'number') {
+    out['MaxConcurrency'] = Math.min(out['MaxConcurrency'], LOCALSTACK_MAP_CONCURRENCY);
+  }
+  return out;
+}
+
 export async function createStateMachine(sfn: SFNClient, name: string, definition: unknown): Promise<string> {
+  const parsed: unknown = typeof definition === 'string' ? JSON.parse(definition) : definition;
   const res = await sfn.send(
     new CreateStateMachineCommand({
       name,
-      definition: typeof definition === 'string' ? definition : JSON.stringify(definition),
+      definition: JSON.stringify(capDistributedMaps(parsed)),
       roleArn: `arn:aws:iam::${ACCOUNT}:role/state-machine`,
     }),
   );
