@@ -23,7 +23,7 @@ import { createAztecJobProver } from '../../../lib/protocols/aztec/prover/aztec-
 import { AZTEC_BB_VERSION, loadBn254Crs, loadGrumpkinCrs, openAztecBarretenberg, type OpenedAztecBb } from '../../../lib/protocols/aztec/prover/barretenberg.ts';
 import { loadAztecCircuit, testCrsVerificationKey } from '../../../lib/protocols/aztec/prover/verification-keys.ts';
 import type { AztecCrsDir } from '../../../lib/protocols/aztec/prover/crs-dir.ts';
-import { bbFailure } from '../../../lib/protocols/aztec/prover/prove-aztec-job.ts';
+import { bbCliThreads, bbFailure } from '../../../lib/protocols/aztec/prover/prove-aztec-job.ts';
 import { aztecTestCrs } from '../fixtures/aztec-crs.ts';
 
 const PADDING = 'CHECKPOINT_PADDING_ROLLUP' as const;
@@ -244,3 +244,20 @@ describe('bb failures inside bb.js', () => {
   });
 });
 
+
+describe('threads for the bb 4.1.2 CLI', () => {
+  // bb 4.1.2 on 2 threads proved the 2^24-row root rollup with an opening that bb.js and its own Solidity
+  // verifier reject; on 4 threads the same witness verified. No thread may carry more than 2^22 rows.
+  it('gives the root rollup (2^24 rows) at least 4 threads on a 2-core host, more when asked or available', () => {
+    expect(bbCliThreads(2 ** 24, undefined, 2)).toBe(4);
+    expect(bbCliThreads(2 ** 24, 2, 2)).toBe(4);
+    expect(bbCliThreads(2 ** 24, undefined, 64)).toBe(64);
+    expect(bbCliThreads(2 ** 24, 8, 2)).toBe(8);
+  });
+
+  it('leaves circuits of up to 2^22 rows on the threads asked for or the cores here', () => {
+    expect(bbCliThreads(2 ** 22, undefined, 2)).toBe(2);
+    expect(bbCliThreads(2 ** 12, 1, 2)).toBe(1);
+    expect(bbCliThreads(2 ** 23, 1, 2)).toBe(2);
+  });
+});

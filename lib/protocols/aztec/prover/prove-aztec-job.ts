@@ -19,7 +19,7 @@ import { Proof, ProvingRequestType, RecursiveProof, makeRecursiveProofFromBinary
 import type { VerificationKeyData } from '@aztec/stdlib/vks';
 import { Fr } from '@aztec/foundation/curves/bn254';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { InputError, ProverError } from '../../../errors.ts';
@@ -101,7 +101,8 @@ export async function proveAztecJob(request: AztecJobProofRequest): Promise<Azte
       // test CRS, "verification failed at pairing check"), bb.js with the CRS directory's own.
       await bb.close();
       bb = CLOSED;
-      const { proof, publicInputs, proveMs } = await proveWithBbCli(type, row, Buffer.from(artifact.bytecode, 'base64'), witness, vkData.keyAsBytes, request);
+      const threads = bbCliThreads(stats.numGatesDyadic, request.threads);
+      const { proof, publicInputs, proveMs } = await proveWithBbCli(type, row, Buffer.from(artifact.bytecode, 'base64'), witness, vkData.keyAsBytes, { ...request, threads });
       bb = await open();
       if (settings.ipaAccumulation) await loadGrumpkinCrs(bb.api, request.crs);
       // Verifying reads the CRS's first point and its G2 point, not the whole circuit's worth.
@@ -190,6 +191,20 @@ async function proveWithBbCli(
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Rows of a circuit one bb 4.1.2 thread may prove: measured fine at 2^21 and 2^22, wrong at 2^23 (below). */
+const MAX_ROWS_PER_BB_THREAD = 2 ** 22;
+
+/**
+ * Threads for the bb 4.1.2 CLI: what was asked (default: the cores here), but at least one per 2^22 rows.
+ * Measured on the 2^24-row root rollup, same witness, same key and CRS: on 2 threads bb proves without complaint a
+ * proof whose sumcheck passes and whose opening (Shplemini/KZG) fails — rejected by bb.js and by bb 4.1.2's own
+ * Solidity verifier (`ShpleminiFailed`); on 4 threads the proof passes both. Every smaller Aztec circuit (≤ 2^22)
+ * proves correctly on 2 threads. Oversubscribing 2 cores with 4 threads took the same time (71 s key, ~6 min).
+ */
+export function bbCliThreads(dyadicRows: number, requested?: number, cores = availableParallelism()): number {
+  return Math.max(requested ?? cores, Math.ceil(dyadicRows / MAX_ROWS_PER_BB_THREAD));
 }
 
 /**
