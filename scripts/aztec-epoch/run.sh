@@ -8,7 +8,7 @@ docker_cli=${DOCKER_CLI:-$( [ -x /usr/bin/docker ] && echo /usr/bin/docker || ec
 "$docker_cli" info >/dev/null 2>&1 || { echo "epoch:aztec: no Docker engine answers; run: sudo bash .ci/docker-setup.sh" >&2; exit 1; }
 "$docker_cli" image inspect aztec-aws-prover/base:trixie >/dev/null 2>&1 || { echo "epoch:aztec: no base image; run: sudo bash .ci/docker-setup.sh" >&2; exit 1; }
 cache="$HOME/.cache/aztec-aws-prover"
-crs=$(node_modules/.bin/tsx -e "import { AZTEC_FULL_CRS_POINTS, insecureAztecTestCrs } from './lib/protocols/aztec/prover/test-crs.ts'; console.log((await insecureAztecTestCrs(AZTEC_FULL_CRS_POINTS)).dir)" | tail -1)
+crs=$(node_modules/.bin/tsx -e "import { AZTEC_FULL_CRS_POINTS, insecureAztecTestCrs } from './lib/protocols/aztec/prover/test-crs.ts'; void insecureAztecTestCrs(AZTEC_FULL_CRS_POINTS).then((crs) => console.log(crs.dir))" | tail -1)
 work=${EPOCH_WORK:-$(mktemp -d /tmp/aztec-epoch-XXXXXX)}
 echo "epoch:aztec: CRS $crs, state and summary in $work" >&2
 exec "$docker_cli" run --rm -v "$repo:$repo" -v "$cache:/root/.cache/aztec-aws-prover" -v "$work:$work" -w "$repo" \
