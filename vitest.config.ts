@@ -6,7 +6,8 @@ import { defineConfig } from 'vitest/config';
  *                            s3rver, the local engine, synth) — not the Docker or LocalStack tiers;
  *   npm run test:unit        the fast loop: the suites of this tier listed in vitest.unit.config.ts;
  *   npm run test:container   test/container/** against a Docker engine (vitest.container.config.ts);
- *   npm run test:localstack  test/localstack/** against LocalStack (vitest.localstack.config.ts).
+ *   npm run test:localstack  test/localstack/** against LocalStack (vitest.localstack.config.ts);
+ *   npm run test:epoch       test/epoch/**: an Aztec epoch through the broker, in Docker (vitest.epoch.config.ts).
  */
 
 // Real proofs take tens of seconds each on a 2-core machine: generous timeouts, no file parallelism
@@ -15,7 +16,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     // Their own tiers: they need a Docker engine or LocalStack.
-    exclude: ['test/container/**', 'test/localstack/**', 'node_modules/**'],
+    exclude: ['test/container/**', 'test/localstack/**', 'test/epoch/**', 'node_modules/**'],
     testTimeout: 120_000,
     hookTimeout: 900_000,
     fileParallelism: false,

@@ -11,7 +11,7 @@
  * Aztec's vk tree is rebuilt for that CRS first (test-crs-vk-tree.ts, a named test double). Writes a JSON summary
  * to $EPOCH_OUT. Env: CRS_DIR, STATE_DIR, EPOCH_OUT, CHECKPOINTS (1), BLOCKS_PER_CHECKPOINT (1), MESSAGES (4).
  */
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PAIRING_POINTS_SIZE } from '@aztec/constants';
@@ -26,7 +26,8 @@ import { createLogger } from '@aztec/foundation/log';
 import { ProvingOrchestrator } from '@aztec/prover-client/orchestrator';
 import { startLocalBroker } from '../../lib/local/local-broker.ts';
 import { AZTEC_JOB_TYPES, type AztecJobType } from '../../lib/protocols/aztec/job-types.ts';
-import { loadBn254Crs, openAztecBarretenberg } from '../../lib/protocols/aztec/prover/barretenberg.ts';
+import { bundledAztecBbPath, loadBn254Crs, openAztecBarretenberg } from '../../lib/protocols/aztec/prover/barretenberg.ts';
+import { runBb } from '../../lib/proving/bb.ts';
 import { ensureAztecGrumpkinCrs } from '../../lib/protocols/aztec/prover/crs-dir.ts';
 import { loadDevnetCircuit } from '../../lib/protocols/devnet/artifacts.ts';
 import { AZTEC_PROOF_SETTINGS } from '../../lib/protocols/aztec/prover/verification-keys.ts';
@@ -150,6 +151,16 @@ try {
 } finally {
   await bb.close();
 }
+// For a second, independent verifier: the root's proof, public inputs and key as bb writes them, and bb 4.1.2's
+// Solidity verifier for that key (what L1 runs), generated here because bb 4.1.2 needs this image's glibc.
+const rootDir = join(dirname(env('EPOCH_OUT')), 'root');
+await mkdir(rootDir, { recursive: true });
+const concat = (list: Uint8Array[]) => Buffer.concat(list.map((f) => Buffer.from(f)));
+await writeFile(join(rootDir, 'proof'), concat(proofFields));
+await writeFile(join(rootDir, 'public_inputs'), concat(publicInputs));
+await writeFile(join(rootDir, 'vk'), rootKey);
+const solidity = await runBb({ args: ['write_solidity_verifier', '-t', 'evm-no-zk', '-k', join(rootDir, 'vk'), '-o', join(rootDir, 'HonkVerifier.sol')], cwd: rootDir, bbPath: bundledAztecBbPath() ?? 'bb' });
+if (!solidity.ok) throw new Error(`bb write_solidity_verifier failed: ${solidity.reason}`);
 
 // Per job: enqueued (record) → Batch job started → stopped → the facade saw it; bb's own time from result.json.
 const timeline = await Promise.all(

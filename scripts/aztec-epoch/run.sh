@@ -13,5 +13,5 @@ work=${EPOCH_WORK:-$(mktemp -d /tmp/aztec-epoch-XXXXXX)}
 echo "epoch:aztec: CRS $crs, state and summary in $work" >&2
 exec "$docker_cli" run --rm -v "$repo:$repo" -v "$cache:/root/.cache/aztec-aws-prover" -v "$work:$work" -w "$repo" \
   -e "CRS_DIR=/root/.cache/aztec-aws-prover/${crs#"$cache"/}" -e "STATE_DIR=$work/state" -e "EPOCH_OUT=$work/summary.json" \
-  -e "LOW_MEMORY=${LOW_MEMORY:-0}" \
+  -e "LOW_MEMORY=${LOW_MEMORY:-0}" -e "CHECKPOINTS=${CHECKPOINTS:-1}" -e "BLOCKS_PER_CHECKPOINT=${BLOCKS_PER_CHECKPOINT:-1}" -e "MESSAGES=${MESSAGES:-4}" \
   aztec-aws-prover/base:trixie "$repo/node_modules/node/bin/node" "$repo/node_modules/.bin/tsx" scripts/aztec-epoch/prove-epoch.ts
